@@ -1,0 +1,68 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.cart.forms import AddToCartForm, UpdateLineForm
+from apps.cart.selectors import cart_view
+from apps.cart.services import (
+    CartError,
+    add_to_cart,
+    find_cart,
+    get_or_create_cart,
+    remove_line,
+    set_line_quantity,
+)
+
+
+def add_to_cart_from_product_page(request, page):
+    """POST on a product page: add it to the cart, or show the page again with the error."""
+    form = AddToCartForm(request.POST, product=page.product)
+    if form.is_valid():
+        try:
+            add_to_cart(cart=get_or_create_cart(request), product=page.product,
+                        quantity=form.cleaned_data["quantity"])
+        except CartError as error:
+            form.add_error("quantity", str(error))
+        else:
+            messages.success(request, _("%(name)s was added to your cart.") % {"name": page.title})
+            return redirect("cart:detail")
+    context = page.get_context(request)
+    context["add_form"] = form
+    return TemplateResponse(request, page.get_template(request), context, status=400)
+
+
+@require_http_methods(["GET", "HEAD"])
+def cart_detail(request):
+    return render(request, "cart/cart_detail.html", {"cart": cart_view(find_cart(request))})
+
+
+@require_POST
+def cart_update(request):
+    cart = find_cart(request)
+    form = UpdateLineForm(request.POST)
+    if cart is None:
+        return redirect("cart:detail")
+    if form.is_valid():
+        try:
+            set_line_quantity(cart=cart, line_id=form.cleaned_data["line"],
+                              quantity=form.cleaned_data["quantity"])
+        except CartError as error:
+            form.add_error("quantity", str(error))
+        else:
+            messages.success(request, _("Your cart was updated."))
+            return redirect("cart:detail")
+    line_id = form.cleaned_data.get("line") if hasattr(form, "cleaned_data") else None
+    context = {"cart": cart_view(cart), "failed_form": form, "failed_line": line_id}
+    return render(request, "cart/cart_detail.html", context, status=400)
+
+
+@require_POST
+def cart_remove(request):
+    cart = find_cart(request)
+    line_id = request.POST.get("line", "")
+    if cart is not None and line_id.isdigit():
+        remove_line(cart=cart, line_id=int(line_id))
+        messages.success(request, _("The item was removed from your cart."))
+    return redirect("cart:detail")

@@ -1,0 +1,175 @@
+import json
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+# Rendition specs used by listing and product templates; prefetched together so a listing
+# costs the same number of queries whatever its length.
+LISTING_RENDITIONS = ("fill-320x320", "fill-640x640")
+PRODUCT_RENDITIONS = ("max-600x600", "max-1200x1200")
+
+
+class Product(models.Model):
+    """The sellable record behind a product page: one per product, shared by every language
+    version of its page. Price, SKU and stock live here, so changing them in one language
+    changes them for all, and cart and order lines point here, never at a page."""
+
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    price = models.DecimalField(
+        _("price (VAT included)"), max_digits=12, decimal_places=3,
+        help_text=_("In the shop currency, VAT included."),
+    )
+    stock = models.PositiveIntegerField(
+        _("stock available"), default=0,
+        help_text=_("Units that can still be sold; orders reserve from this count."),
+    )
+    image = models.ForeignKey(
+        get_image_model(), verbose_name=_("image"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    is_active = models.BooleanField(_("for sale"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("sku"), FieldPanel("price"), FieldPanel("stock"),
+        FieldPanel("image"), FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="product_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def in_stock(self) -> bool:
+        return self.is_active and self.stock > 0
+
+    def names(self) -> dict[str, str]:
+        """Title of each live language version of the product's page, e.g. {"ar": …, "en": …}."""
+        pages = ProductPage.objects.filter(product=self).select_related("locale")
+        names = {page.locale.language_code: page.title for page in pages}
+        fallback = next(iter(names.values()), self.sku)
+        return {code: names.get(code, fallback) for code, _label in settings.LANGUAGES}
+
+
+class HomePage(Page):
+    intro = models.CharField(_("intro"), max_length=250, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["catalog.CategoryPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["categories"] = CategoryPage.objects.live().child_of(self)
+        featured = ProductPage.objects.live().descendant_of(self).order_by("-first_published_at")
+        context["featured_products"] = with_listing_data(featured)[:8]
+        return context
+
+
+class CategoryPage(Page):
+    intro = models.CharField(_("intro"), max_length=250, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["catalog.ProductPage"]
+    parent_page_types = ["catalog.HomePage"]
+    products_per_page = 12
+
+    class Meta:
+        verbose_name = _("category")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        products = with_listing_data(ProductPage.objects.live().child_of(self))
+        paginator = Paginator(products, self.products_per_page)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except (PageNotAnInteger, EmptyPage):
+            page_obj = paginator.page(1)
+        context["page_obj"] = page_obj
+        context["products"] = page_obj.object_list
+        return context
+
+
+class ProductPage(Page):
+    product = models.ForeignKey(
+        Product, verbose_name=_("product record"), on_delete=models.PROTECT, related_name="pages",
+        help_text=_("SKU, price and stock shared by every language version of this page."),
+    )
+    summary = models.CharField(_("summary"), max_length=250, blank=True)
+    description = RichTextField(_("description"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("product"), FieldPanel("summary"), FieldPanel("description"),
+    ]
+    parent_page_types = ["catalog.CategoryPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("product page")
+
+    def serve(self, request, *args, **kwargs):
+        # Add-to-cart posts back to the product page so errors show beside the form, with no
+        # JavaScript needed.
+        from apps.cart.views import add_to_cart_from_product_page
+
+        if request.method == "POST":
+            return add_to_cart_from_product_page(request, self)
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from apps.cart.forms import AddToCartForm
+
+        context = super().get_context(request, *args, **kwargs)
+        context.setdefault("add_form", AddToCartForm(product=self.product))
+        context["structured_data"] = self.structured_data(request)
+        return context
+
+    def structured_data(self, request) -> str:
+        """schema.org Product JSON-LD for search engines."""
+        product = self.product
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": self.title,
+            "sku": product.sku,
+            "description": self.summary,
+            "offers": {
+                "@type": "Offer",
+                "price": str(product.price.normalize()),
+                "priceCurrency": settings.SHOP_CURRENCY,
+                "availability": "https://schema.org/InStock"
+                if product.in_stock
+                else "https://schema.org/OutOfStock",
+                "url": self.get_full_url(request),
+            },
+        }
+        if product.image is not None:
+            rendition = product.image.get_rendition("max-1200x1200")
+            data["image"] = request.build_absolute_uri(rendition.url)
+        # Escape "<" so a title can never close the <script> element.
+        return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def with_listing_data(pages):
+    """Product pages with their product and prefetched image renditions."""
+    images = get_image_model().objects.prefetch_renditions(*LISTING_RENDITIONS)
+    return pages.select_related("product").prefetch_related(Prefetch("product__image", queryset=images))

@@ -1,0 +1,214 @@
+"""Order rules: placing an order, moving it between states, releasing expired reservations."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.cart.models import Cart
+from apps.catalog.models import Product
+from apps.core.money import quantize
+from apps.orders.models import (
+    Order,
+    OrderLine,
+    OrderNumberCounter,
+    OrderStatus,
+    OrderStatusChange,
+)
+from apps.orders.pricing import compute_totals
+
+logger = logging.getLogger(__name__)
+
+# The only moves an order can make. Anything else is refused, so a late or repeated event can
+# never move an order backwards.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
+    OrderStatus.PAID: {OrderStatus.FULFILLED},
+    OrderStatus.FULFILLED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+
+
+class CheckoutError(Exception):
+    """The order cannot be placed; the message is for the shopper."""
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    language: str
+
+
+def cart_fingerprint(cart: Cart) -> str:
+    """What the shopper saw on the checkout page: product, quantity and price of each line.
+
+    The checkout form carries it back; if it differs from the cart now (a tampered form, or
+    a price or stock change meanwhile) the order is not placed.
+    """
+    lines = cart.lines.select_related("product").order_by("product_id")
+    return ";".join(
+        f"{line.product_id}x{line.quantity}@{quantize(line.product.price)}" for line in lines
+    )
+
+
+def next_order_number() -> str:
+    """A human-friendly, unique order number, e.g. GE-2026-000042.
+
+    The counter row is incremented by one UPDATE, which holds the row lock until our
+    transaction commits: two checkouts cannot read the same value.
+    """
+    updated = OrderNumberCounter.objects.filter(name="order").update(value=F("value") + 1)
+    if not updated:
+        OrderNumberCounter.objects.get_or_create(name="order")
+        OrderNumberCounter.objects.filter(name="order").update(value=F("value") + 1)
+    value = OrderNumberCounter.objects.get(name="order").value
+    year = timezone.localdate().year
+    return f"{settings.ORDER_NUMBER_PREFIX}-{year}-{value:06d}"
+
+
+def place_order(
+    *,
+    cart: Cart,
+    address: dict[str, str],
+    contact: Contact,
+    user=None,
+    expected_fingerprint: str | None = None,
+) -> Order:
+    """Turn the cart into an order: reserve stock, snapshot lines/address/totals, empty the cart.
+
+    All or nothing: if one product lacks stock, nothing is reserved and no order exists.
+    """
+    with transaction.atomic():
+        lines = list(cart.lines.select_related("product").order_by("product_id"))
+        if not lines:
+            raise CheckoutError(_("Your cart is empty."))
+        if expected_fingerprint is not None and expected_fingerprint != cart_fingerprint(cart):
+            raise CheckoutError(
+                _(
+                    "Your cart changed since you opened this page (a product, quantity or "
+                    "price is different). Please review the totals and place the order again."
+                )
+            )
+        # Reserve stock product by product, always in product-id order so two checkouts lock
+        # rows in the same order and cannot deadlock. The conditional UPDATE re-checks stock
+        # under the row lock, so the last unit can only be taken once.
+        for line in lines:
+            if not line.product.is_active:
+                raise CheckoutError(
+                    _("%(sku)s is no longer for sale; remove it from your cart.")
+                    % {"sku": line.product.sku}
+                )
+            reserved = Product.objects.filter(
+                pk=line.product_id, is_active=True, stock__gte=line.quantity
+            ).update(stock=F("stock") - line.quantity)
+            if not reserved:
+                raise CheckoutError(
+                    _("Not enough stock for %(name)s. Please lower the quantity.")
+                    % {"name": line.product.names()[contact.language]}
+                )
+
+        totals = compute_totals(
+            lines=[(line.product.price, line.quantity) for line in lines], city=address["city"]
+        )
+        order = Order.objects.create(
+            number=next_order_number(),
+            user=user,
+            email=contact.email,
+            language=contact.language,
+            currency=totals.currency,
+            subtotal=totals.subtotal,
+            shipping=totals.shipping,
+            total=totals.total,
+            vat_rate=totals.vat_rate,
+            vat_amount=totals.vat_amount,
+            reserved_until=timezone.now()
+            + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
+            **address,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    product=line.product,
+                    sku=line.product.sku,
+                    name_ar=(names := line.product.names())["ar"],
+                    name_en=names["en"],
+                    unit_price=line.product.price,
+                    quantity=line.quantity,
+                    line_total=quantize(line.product.price * line.quantity, totals.currency),
+                )
+                for line in lines
+            ]
+        )
+        OrderStatusChange.objects.create(
+            order=order, to_status=order.status, actor=user, note="order placed"
+        )
+        cart.lines.all().delete()
+    logger.info("Order %s placed, total %s %s", order.number, order.total, order.currency)
+    return order
+
+
+def transition_order(
+    *, order_id: int, to_status: str, actor=None, note: str = ""
+) -> tuple[Order, bool]:
+    """The one way an order's status changes. Locks the row, refuses illegal moves, records
+    the change. Moving to the status it already has is a no-op (returns changed=False), so
+    repeated events are harmless."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status == to_status:
+            return order, False
+        if to_status not in ALLOWED_TRANSITIONS.get(order.status, set()):
+            raise IllegalTransition(f"{order.number}: {order.status} -> {to_status} is not allowed")
+        from_status = order.status
+        order.status = to_status
+        order.save(update_fields=["status", "updated_at"])
+        if to_status == OrderStatus.CANCELLED:
+            _release_stock(order)
+        OrderStatusChange.objects.create(
+            order=order, from_status=from_status, to_status=to_status, actor=actor, note=note
+        )
+    return order, True
+
+
+def _release_stock(order: Order) -> None:
+    """Give an order's reserved units back to stock, once. Caller holds the order row lock."""
+    if order.stock_released:
+        return
+    for line in order.lines.order_by("product_id"):
+        Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+    order.stock_released = True
+    order.save(update_fields=["stock_released", "updated_at"])
+
+
+def release_expired_orders(*, now: datetime | None = None) -> list[str]:
+    """Cancel unpaid orders whose reservation ran out and return their stock.
+
+    Safe to run from cron or a task as often as you like; returns the cancelled numbers.
+    """
+    now = now or timezone.now()
+    expired_ids = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now
+    ).values_list("pk", flat=True)
+    cancelled = []
+    for order_id in list(expired_ids):
+        try:
+            order, changed = transition_order(
+                order_id=order_id, to_status=OrderStatus.CANCELLED, note="reservation expired"
+            )
+        except IllegalTransition:
+            continue  # paid meanwhile
+        if changed:
+            cancelled.append(order.number)
+    if cancelled:
+        logger.info("Released stock of expired orders: %s", ", ".join(cancelled))
+    return cancelled

@@ -1,0 +1,97 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from apps.cart.selectors import cart_view
+from apps.cart.services import find_cart
+from apps.orders.forms import CheckoutForm
+from apps.orders.selectors import order_for_customer, order_for_guest_token, orders_of
+from apps.orders.services import CheckoutError, Contact, cart_fingerprint, place_order
+from apps.users.services import save_address_from_checkout
+
+
+def _initial_checkout_data(request) -> dict:
+    if not request.user.is_authenticated:
+        return {}
+    initial = {"email": request.user.email}
+    addresses = request.user.addresses.all()
+    chosen = addresses.filter(pk=request.GET.get("address")).first() if request.GET.get("address", "").isdigit() else None
+    address = chosen or addresses.first()
+    if address is not None:
+        initial.update(address.address_data())
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = find_cart(request)
+    if cart is None or not cart.lines.exists():
+        messages.info(request, _("Your cart is empty."))
+        return redirect("cart:detail")
+    user = request.user if request.user.is_authenticated else None
+    form = CheckoutForm(
+        request.POST or None,
+        user=user,
+        initial={**_initial_checkout_data(request), "cart_fingerprint": cart_fingerprint(cart)},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                order = place_order(
+                    cart=cart,
+                    address=form.address_data(),
+                    contact=Contact(
+                        email=form.cleaned_data["email"],
+                        language=translation.get_language()[:2],
+                    ),
+                    user=user,
+                    expected_fingerprint=form.cleaned_data["cart_fingerprint"],
+                )
+            except CheckoutError as error:
+                form.add_error(None, str(error))
+            else:
+                if user is not None and form.cleaned_data.get("save_address"):
+                    save_address_from_checkout(user=user, address=form.address_data())
+                messages.success(
+                    request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number}
+                )
+                if user is not None:
+                    return redirect(order.get_absolute_url())
+                return redirect(order.get_guest_url())
+        status = 400
+        # Show the cart as it is now, with a fresh fingerprint for the next attempt.
+        data = form.data.copy()
+        data["cart_fingerprint"] = cart_fingerprint(cart)
+        form.data = data
+    city = form["city"].value() or None
+    context = {
+        "form": form,
+        "cart": cart_view(cart, city=city),
+        "saved_addresses": user.addresses.all() if user else [],
+    }
+    return render(request, "orders/checkout.html", context, status=status)
+
+
+@login_required
+def my_orders(request):
+    return render(request, "orders/order_list.html", {"orders": orders_of(request.user)})
+
+
+@login_required
+def order_detail(request, number: str):
+    order = order_for_customer(user=request.user, number=number)
+    if order is None:
+        raise Http404
+    return render(request, "orders/order_detail.html", {"order": order})
+
+
+def guest_order_detail(request, token: str):
+    order = order_for_guest_token(token)
+    if order is None:
+        raise Http404
+    return render(request, "orders/order_detail.html", {"order": order, "is_guest_link": True})
