@@ -26,6 +26,13 @@ HOME = {
     "en": ("Gulf Emperor", "Perfume, oud, dates and coffee chosen from the best of the Gulf, delivered across the Kingdom."),
 }
 
+DESCRIPTION = {
+    "ar": "<p>منتج مختار بعناية من موردين موثوقين في الخليج. يُشحن في تغليف فاخر يصلح للإهداء، "
+          "ويصل خلال ٢–٥ أيام عمل داخل المملكة.</p>",
+    "en": "<p>Carefully chosen from trusted Gulf suppliers. Shipped in gift-ready packaging, "
+          "delivered within 2–5 business days across the Kingdom.</p>",
+}
+
 # slug, (ar title, ar intro), (en title, en intro), colour, products
 CATALOG = [
     (
@@ -86,17 +93,31 @@ SHIPPING_ZONES = [
 ]
 
 
-def make_image(sku: str, colour: tuple[int, int, int]):
+def make_image(sku: str, colour: tuple[int, int, int], variant: int):
     """A simple generated product picture (no network, no stock photos)."""
     size = 800
+    colour = tuple(min(255, c + 18 * variant) for c in colour)
     canvas = PILImage.new("RGB", (size, size), colour)
     draw = ImageDraw.Draw(canvas)
     for step in range(0, size, 8):
         shade = tuple(min(255, c + step // 6) for c in colour)
         draw.rectangle([0, step, size, step + 8], fill=shade)
-    draw.ellipse([200, 180, 600, 580], fill=(240, 228, 200), outline=(255, 255, 255), width=10)
-    draw.rectangle([330, 560, 470, 660], fill=(240, 228, 200))
-    draw.text((40, 740), sku, fill=(255, 255, 255))
+    cream, white = (240, 228, 200), (255, 255, 255)
+    shape = variant % 4
+    if shape == 0:  # bottle
+        draw.rounded_rectangle([280, 300, 520, 660], radius=40, fill=cream, outline=white, width=8)
+        draw.rectangle([360, 200, 440, 300], fill=(200, 170, 90))
+    elif shape == 1:  # box
+        draw.rectangle([200, 300, 600, 620], fill=cream, outline=white, width=8)
+        draw.line([400, 300, 400, 620], fill=(200, 60, 60), width=20)
+        draw.line([200, 460, 600, 460], fill=(200, 60, 60), width=20)
+    elif shape == 2:  # jar
+        draw.ellipse([220, 220, 580, 620], fill=cream, outline=white, width=8)
+        draw.rectangle([320, 170, 480, 240], fill=(200, 170, 90))
+    else:  # cup
+        draw.polygon([(250, 320), (550, 320), (500, 620), (300, 620)], fill=cream, outline=white)
+        draw.arc([500, 380, 620, 520], start=270, end=90, fill=cream, width=24)
+    draw.text((40, 740), sku, fill=white)
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     image = get_image_model()(title=sku)
@@ -117,18 +138,20 @@ class Command(BaseCommand):
         for slug, ar_text, en_text, colour, products in CATALOG:
             category_ar = self.child(home_ar, CategoryPage, slug, title=ar_text[0], intro=ar_text[1])
             category_en = self.translate(category_ar, en, title=en_text[0], intro=en_text[1])
-            for sku, price, stock, name_ar, name_en, summary_ar, summary_en in products:
+            for index, (sku, price, stock, name_ar, name_en, summary_ar, summary_en) in enumerate(
+                products
+            ):
                 product = Product.objects.filter(sku=sku).first()
                 if product is None:
                     product = Product.objects.create(
-                        sku=sku, price=Decimal(price), stock=stock, image=make_image(sku, colour)
+                        sku=sku, price=Decimal(price), stock=stock, image=make_image(sku, colour, index)
                     )
                 page_ar = self.child(
                     category_ar, ProductPage, sku.lower(), title=name_ar, product=product,
-                    summary=summary_ar, description=f"<p>{summary_ar}</p>",
+                    summary=summary_ar, description=DESCRIPTION["ar"],
                 )
                 self.translate(page_ar, en, title=name_en, summary=summary_en,
-                               description=f"<p>{summary_en}</p>")
+                               description=DESCRIPTION["en"])
             del category_en
         del home_en
         for name_ar, name_en, cities, rate, free_above, is_default in SHIPPING_ZONES:
