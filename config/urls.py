@@ -10,10 +10,13 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from apps.catalog import views as catalog_views
+from apps.payments import views as payment_views
 
-# Not language-prefixed: admin, sitemap, and (later) the Stripe webhook, which must never be
-# redirected.
+# Not language-prefixed: admin, sitemap, and the Stripe webhook, which must never be
+# redirected (with or without its trailing slash).
 urlpatterns = [
+    path("payments/webhook/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
+    re_path(r"^payments/webhook/stripe$", payment_views.stripe_webhook),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
@@ -39,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("apps.cart.urls")),
     path("", include("apps.orders.urls")),
+    path("", include("apps.payments.urls")),
     path("", include("apps.users.urls")),
     # Wagtail's catch-all page serving comes last.
     path("", include(wagtail_urls)),

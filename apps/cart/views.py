@@ -49,7 +49,9 @@ def cart_update(request):
             set_line_quantity(cart=cart, line_id=form.cleaned_data["line"],
                               quantity=form.cleaned_data["quantity"])
         except CartError as error:
-            form.add_error("quantity", str(error))
+            # A line no longer in the cart has no row to show the error beside.
+            in_cart = cart.lines.filter(pk=form.cleaned_data["line"]).exists()
+            form.add_error("quantity" if in_cart else None, str(error))
         else:
             messages.success(request, _("Your cart was updated."))
             return redirect("cart:detail")

@@ -28,10 +28,16 @@ logger = logging.getLogger(__name__)
 # never move an order backwards.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
-    OrderStatus.PAID: {OrderStatus.FULFILLED},
+    OrderStatus.PAID: {OrderStatus.FULFILLED, OrderStatus.CANCELLED},
     OrderStatus.FULFILLED: set(),
     OrderStatus.CANCELLED: set(),
 }
+
+# The one way back from "cancelled": a payment that succeeds after its order's reservation
+# expired reinstates the order if every unit can be reserved again (`transition_order(...,
+# reinstate=True)`, used by apps.payments.services.fulfil_payment; otherwise it refunds).
+REINSTATE_TRANSITIONS: dict[str, set[str]] = {OrderStatus.CANCELLED: {OrderStatus.PAID}}
+RESERVATION_EXPIRED_NOTE = "reservation expired"
 
 
 class CheckoutError(Exception):
@@ -40,6 +46,10 @@ class CheckoutError(Exception):
 
 class IllegalTransition(Exception):
     pass
+
+
+class OutOfStock(IllegalTransition):
+    """A cancelled order cannot be reinstated: some of its units were sold meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -158,18 +168,27 @@ def place_order(
 
 
 def transition_order(
-    *, order_id: int, to_status: str, actor=None, note: str = ""
+    *, order_id: int, to_status: str, actor=None, note: str = "", reinstate: bool = False
 ) -> tuple[Order, bool]:
     """The one way an order's status changes. Locks the row, refuses illegal moves, records
     the change. Moving to the status it already has is a no-op (returns changed=False), so
-    repeated events are harmless."""
+    repeated events are harmless.
+
+    `reinstate=True` also allows REINSTATE_TRANSITIONS for an order cancelled because its
+    reservation expired: its stock is reserved again, or OutOfStock is raised and nothing
+    changes."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == to_status:
             return order, False
-        if to_status not in ALLOWED_TRANSITIONS.get(order.status, set()):
+        allowed = ALLOWED_TRANSITIONS.get(order.status, set())
+        if reinstate and _cancelled_by_expiry(order):
+            allowed = allowed | REINSTATE_TRANSITIONS.get(order.status, set())
+        if to_status not in allowed:
             raise IllegalTransition(f"{order.number}: {order.status} -> {to_status} is not allowed")
         from_status = order.status
+        if from_status == OrderStatus.CANCELLED:
+            _reserve_stock_again(order)
         order.status = to_status
         order.save(update_fields=["status", "updated_at"])
         if to_status == OrderStatus.CANCELLED:
@@ -190,6 +209,32 @@ def _release_stock(order: Order) -> None:
     order.save(update_fields=["stock_released", "updated_at"])
 
 
+def _cancelled_by_expiry(order: Order) -> bool:
+    last = order.status_changes.filter(to_status=OrderStatus.CANCELLED).order_by("-pk").first()
+    return (
+        order.status == OrderStatus.CANCELLED
+        and last is not None
+        and last.note == RESERVATION_EXPIRED_NOTE
+    )
+
+
+def _reserve_stock_again(order: Order) -> None:
+    """Take a cancelled order's units from stock again, all or nothing (the caller's
+    transaction rolls back on OutOfStock). Same conditional UPDATE and product order as
+    place_order. Caller holds the order row lock."""
+    if not order.stock_released:
+        return
+    with transaction.atomic():
+        for line in order.lines.order_by("product_id"):
+            reserved = Product.objects.filter(
+                pk=line.product_id, stock__gte=line.quantity
+            ).update(stock=F("stock") - line.quantity)
+            if not reserved:
+                raise OutOfStock(f"{order.number}: {line.sku} is no longer in stock")
+    order.stock_released = False
+    order.save(update_fields=["stock_released", "updated_at"])
+
+
 def release_expired_orders(*, now: datetime | None = None) -> list[str]:
     """Cancel unpaid orders whose reservation ran out and return their stock.
 
@@ -203,7 +248,9 @@ def release_expired_orders(*, now: datetime | None = None) -> list[str]:
     for order_id in list(expired_ids):
         try:
             order, changed = transition_order(
-                order_id=order_id, to_status=OrderStatus.CANCELLED, note="reservation expired"
+                order_id=order_id,
+                to_status=OrderStatus.CANCELLED,
+                note=RESERVATION_EXPIRED_NOTE,
             )
         except IllegalTransition:
             continue  # paid meanwhile

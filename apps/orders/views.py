@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,8 +59,14 @@ def checkout(request):
             else:
                 if user is not None and form.cleaned_data.get("save_address"):
                     save_address_from_checkout(user=user, address=form.address_data())
+                # Our own catalogue's text, escaped; only the isolated number is markup.
+                number = format_html("<bdi><strong>{}</strong></bdi>", order.number)
                 messages.success(
-                    request, _("Thank you! Your order %(number)s is placed.") % {"number": order.number}
+                    request,
+                    mark_safe(
+                        conditional_escape(_("Thank you! Your order %(number)s is placed."))
+                        % {"number": number}
+                    ),
                 )
                 if user is not None:
                     return redirect(order.get_absolute_url())

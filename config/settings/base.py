@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "apps.cart",
     "apps.orders",
     "apps.payments",
+    "apps.payments.sandbox",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.settings",
@@ -211,6 +212,25 @@ SHOP_IDENTITY = {
     "email": env("SHOP_EMAIL", default="care@gulf-emperor.example"),
     "phone": env("SHOP_PHONE", default="+966110000000"),
 }
+
+# --- Payments (Stripe) -----------------------------------------------------------------
+# Without STRIPE_SECRET_KEY the shop talks to the in-project offline sandbox
+# (apps/payments/sandbox/) instead of api.stripe.com: no account and no network needed.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+# The endpoint's signing secret (Dashboard -> Webhooks, or `stripe listen`). The sandbox signs
+# its events with the same secret, so they pass the same verification.
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_not_a_secret")
+STRIPE_SANDBOX = env.bool("STRIPE_SANDBOX", default=not STRIPE_SECRET_KEY)
+# Pinned: every request and every webhook payload use this API version. Change it on purpose,
+# together with the SDK pin in requirements.txt and the endpoint's version in the Dashboard.
+STRIPE_API_VERSION = "2026-10-28.endive"
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Seconds to open a connection to Stripe / to wait for its answer.
+STRIPE_CONNECT_TIMEOUT = env.float("STRIPE_CONNECT_TIMEOUT", default=5.0)
+STRIPE_READ_TIMEOUT = env.float("STRIPE_READ_TIMEOUT", default=20.0)
+# Seconds a webhook signature stays valid (Stripe's own default).
+STRIPE_WEBHOOK_TOLERANCE = 300
 
 LOGGING = {
     "version": 1,

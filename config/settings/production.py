@@ -1,7 +1,9 @@
 """Production settings: secrets have no default, so a missing one stops start-up."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import STRIPE_SANDBOX, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -22,3 +24,20 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The offline Stripe sandbox takes no real money: never by accident in production.
+if STRIPE_SANDBOX and not env.bool("STRIPE_SANDBOX_IN_PRODUCTION", default=False):
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is empty (or STRIPE_SANDBOX=1), so payments would go to the offline "
+        "sandbox. Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET, or "
+        "STRIPE_SANDBOX_IN_PRODUCTION=1 for a demo shop that takes no money."
+    )
+if not STRIPE_SANDBOX:
+    # A real Stripe account needs its publishable key and its endpoint's secret: no defaults.
+    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+    if not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.startswith("whsec_")):
+        raise ImproperlyConfigured(
+            "With STRIPE_SECRET_KEY set, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET "
+            "(whsec_...) are required."
+        )

@@ -15,3 +15,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = VAR_DIR / "test-media"
 # The e2e live server must show product images although DEBUG is off.
 SERVE_MEDIA = True
+# Always the offline Stripe sandbox, whatever a developer's .env says.
+STRIPE_SECRET_KEY = ""
+STRIPE_PUBLISHABLE_KEY = ""
+STRIPE_SANDBOX = True
+STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"

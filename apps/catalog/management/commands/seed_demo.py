@@ -28,7 +28,7 @@ HOME = {
 
 DESCRIPTION = {
     "ar": "<p>منتج مختار بعناية من موردين موثوقين في الخليج. يُشحن في تغليف فاخر يصلح للإهداء، "
-          "ويصل خلال ٢–٥ أيام عمل داخل المملكة.</p>",
+          "ويصل خلال 2–5 أيام عمل داخل المملكة.</p>",
     "en": "<p>Carefully chosen from trusted Gulf suppliers. Shipped in gift-ready packaging, "
           "delivered within 2–5 business days across the Kingdom.</p>",
 }
@@ -40,13 +40,13 @@ CATALOG = [
         ("Perfume & Oud", "Oud oil, incense and oriental perfumes"), (92, 52, 32),
         [
             ("GE-OUD-001", "399.00", 25, "دهن عود كمبودي", "Cambodian oud oil",
-             "دهن عود فاخر بتركيز عالٍ، ٣ مل.", "Rich, long-lasting oud oil, 3 ml."),
+             "دهن عود فاخر بتركيز عالٍ، 3 مل.", "Rich, long-lasting oud oil, 3 ml."),
             ("GE-OUD-002", "149.00", 40, "بخور معطر ملكي", "Royal scented bakhoor",
-             "بخور معطر لمجالس المناسبات، ٥٠ غرام.", "Scented bakhoor for gatherings, 50 g."),
+             "بخور معطر لمجالس المناسبات، 50 غرام.", "Scented bakhoor for gatherings, 50 g."),
             ("GE-PRF-003", "289.50", 18, "عطر المسك الأبيض", "White musk perfume",
-             "عطر مسك أبيض ناعم، ١٠٠ مل.", "Soft white musk eau de parfum, 100 ml."),
+             "عطر مسك أبيض ناعم، 100 مل.", "Soft white musk eau de parfum, 100 ml."),
             ("GE-PRF-004", "520.00", 6, "عطر ورد الطائف", "Taif rose perfume",
-             "خلاصة ورد الطائف، ٥٠ مل.", "Taif rose extract, 50 ml."),
+             "خلاصة ورد الطائف، 50 مل.", "Taif rose extract, 50 ml."),
             ("GE-OUD-005", "75.00", 0, "مبخرة نحاسية", "Brass incense burner",
              "مبخرة نحاسية مصنوعة يدويًا.", "Hand-made brass incense burner."),
         ],
@@ -56,15 +56,15 @@ CATALOG = [
         ("Dates & Sweets", "Premium dates from Qassim and Madinah"), (140, 96, 40),
         [
             ("GE-DAT-101", "85.00", 60, "تمر سكري فاخر", "Premium Sukkari dates",
-             "تمر سكري من القصيم، ١ كغ.", "Sukkari dates from Qassim, 1 kg."),
+             "تمر سكري من القصيم، 1 كغ.", "Sukkari dates from Qassim, 1 kg."),
             ("GE-DAT-102", "120.00", 45, "تمر عجوة المدينة", "Madinah Ajwa dates",
-             "عجوة المدينة الأصلية، ١ كغ.", "Genuine Madinah Ajwa, 1 kg."),
+             "عجوة المدينة الأصلية، 1 كغ.", "Genuine Madinah Ajwa, 1 kg."),
             ("GE-DAT-103", "65.00", 80, "معمول بالتمر", "Date ma'amoul",
-             "معمول محشو بالتمر، ٢٤ قطعة.", "Date-filled ma'amoul, 24 pieces."),
+             "معمول محشو بالتمر، 24 قطعة.", "Date-filled ma'amoul, 24 pieces."),
             ("GE-DAT-104", "210.00", 12, "صندوق تمور محشوة", "Stuffed dates gift box",
              "تمور محشوة باللوز والفستق.", "Dates stuffed with almond and pistachio."),
             ("GE-DAT-105", "42.50", 100, "دبس التمر", "Date syrup",
-             "دبس تمر طبيعي، ٤٠٠ غرام.", "Natural date syrup, 400 g."),
+             "دبس تمر طبيعي، 400 غرام.", "Natural date syrup, 400 g."),
         ],
     ),
     (
@@ -72,15 +72,15 @@ CATALOG = [
         ("Coffee & Tea", "Arabic coffee, beans and tea"), (40, 72, 96),
         [
             ("GE-COF-201", "59.00", 70, "قهوة عربية بالهيل", "Arabic coffee with cardamom",
-             "قهوة عربية شقراء بالهيل، ٥٠٠ غرام.", "Light-roast Arabic coffee with cardamom, 500 g."),
+             "قهوة عربية شقراء بالهيل، 500 غرام.", "Light-roast Arabic coffee with cardamom, 500 g."),
             ("GE-COF-202", "95.00", 30, "بن خولاني", "Khawlani coffee beans",
-             "بن خولاني من جازان، ٥٠٠ غرام.", "Khawlani beans from Jazan, 500 g."),
+             "بن خولاني من جازان، 500 غرام.", "Khawlani beans from Jazan, 500 g."),
             ("GE-COF-203", "180.00", 15, "دلة قهوة", "Coffee dallah",
              "دلة نحاسية تقليدية.", "Traditional brass dallah."),
             ("GE-TEA-204", "35.00", 90, "شاي أحمر فاخر", "Premium black tea",
-             "شاي أحمر مختار، ٢٥٠ غرام.", "Selected black tea, 250 g."),
+             "شاي أحمر مختار، 250 غرام.", "Selected black tea, 250 g."),
             ("GE-COF-205", "1250.00", 3, "طقم فناجين فاخر", "Luxury cup set",
-             "طقم فناجين مطلي بالذهب، ١٢ قطعة.", "Gold-plated finjan set, 12 pieces."),
+             "طقم فناجين مطلي بالذهب، 12 قطعة.", "Gold-plated finjan set, 12 pieces."),
         ],
     ),
 ]
@@ -117,7 +117,7 @@ def make_image(sku: str, colour: tuple[int, int, int], variant: int):
     else:  # cup
         draw.polygon([(250, 320), (550, 320), (500, 620), (300, 620)], fill=cream, outline=white)
         draw.arc([500, 380, 620, 520], start=270, end=90, fill=cream, width=24)
-    draw.text((40, 740), sku, fill=white)
+    draw.text((40, 740), sku, fill=(40, 40, 40))
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     image = get_image_model()(title=sku)

@@ -1,0 +1,58 @@
+"""Production mode (`config.settings.local` with DJANGO_DEBUG=0) passes Django's deploy check."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py as an operator would, with only the given shop variables set."""
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("DJANGO_", "STRIPE_", "DATABASE_URL"))}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=clean,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "DJANGO_ALLOWED_HOSTS": "shop.example",
+        # Production takes real payments: a (test-mode) Stripe account's keys.
+        "STRIPE_SECRET_KEY": "sk_test_" + secrets.token_hex(24),
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_" + secrets.token_hex(24),
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_hex(24),
+    }
+    env.update(overrides)
+    return env
+
+
+def test_deploy_check_reports_no_issues():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_deploy_check_catches_a_weak_secret_key():
+    result = manage("check", "--deploy", **production_env(DJANGO_SECRET_KEY="short"))
+
+    assert "security.W009" in result.stdout + result.stderr

@@ -1,0 +1,1 @@
+"""Offline Stripe sandbox (see apps/payments/sandbox/apps.py)."""

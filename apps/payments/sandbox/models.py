@@ -1,0 +1,23 @@
+from django.db import models
+from django.utils import timezone
+
+
+class SandboxObject(models.Model):
+    """One object of the offline Stripe sandbox (a PaymentIntent, charge, refund, event, a
+    stored idempotent response, ...), kept in the database so every process sees the same
+    state: the web server creates an intent, the task worker delivers its events."""
+
+    id = models.CharField(max_length=255, primary_key=True)
+    kind = models.CharField(max_length=40, db_index=True)
+    # The object exactly as the Stripe API returns it.
+    data = models.JSONField(default=dict)
+    # Sandbox bookkeeping that Stripe would not show (delivery attempts of an event, ...).
+    meta = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.id

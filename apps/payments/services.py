@@ -1,0 +1,685 @@
+"""Payment rules: starting a payment, applying what Stripe reports, fulfilment and refunds.
+
+* Stripe is called only through `apps.payments.gateway`, never inside a transaction or while
+  holding row locks: call Stripe first, then open the transaction and persist.
+* Rows are locked in one fixed order everywhere: order -> payment -> refund.
+* Payment status only moves forward (`_should_move`): an old or repeated event never undoes a
+  newer state, so every delivery order of the same events ends in the same state.
+* `fulfil_payment` is the one fulfilment function: the return page (a retrieved
+  PaymentIntent) and the webhook (the event's PaymentIntent) both call it, one after the other
+  or at the same moment; the order is marked paid once.
+* Side effects (e-mails, refund calls) are queued with `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.money import from_minor_units
+from apps.orders.models import Order, OrderStatus
+from apps.orders.services import IllegalTransition, OutOfStock, transition_order
+from apps.payments import gateway
+from apps.payments.models import (
+    PAID_STATUSES,
+    REUSABLE_STATUSES,
+    Payment,
+    PaymentAttempt,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+    Settlement,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentNotPossible(Exception):
+    """The order cannot be paid (already paid, cancelled, ...); the message is for the
+    shopper."""
+
+
+@dataclass(frozen=True)
+class FulfilmentResult:
+    payment: Payment
+    order: Order
+    order_paid_now: bool = False
+    refund: Refund | None = None
+
+
+# --- status rules -------------------------------------------------------------------------
+
+# Higher rank wins. Open states share rank 0: among them the newer Stripe state wins.
+STATUS_RANK: dict[str, int] = {
+    PaymentStatus.PENDING: 0,
+    PaymentStatus.FAILED: 0,
+    PaymentStatus.REQUIRES_ACTION: 0,
+    PaymentStatus.PROCESSING: 0,
+    PaymentStatus.SUCCEEDED: 1,
+    PaymentStatus.CANCELED: 1,
+    PaymentStatus.PARTIALLY_REFUNDED: 2,
+    PaymentStatus.REFUNDED: 3,
+}
+
+INTENT_STATUS_MAP: dict[str, str] = {
+    "requires_payment_method": PaymentStatus.PENDING,
+    "requires_confirmation": PaymentStatus.PENDING,
+    "requires_action": PaymentStatus.REQUIRES_ACTION,
+    "processing": PaymentStatus.PROCESSING,
+    "requires_capture": PaymentStatus.PROCESSING,
+    "succeeded": PaymentStatus.SUCCEEDED,
+    "canceled": PaymentStatus.CANCELED,
+}
+
+REFUND_RANK: dict[str, int] = {
+    RefundStatus.REQUESTED: 0,
+    RefundStatus.PENDING: 1,
+    RefundStatus.REQUIRES_ACTION: 1,
+    RefundStatus.SUCCEEDED: 2,
+    RefundStatus.FAILED: 2,
+    RefundStatus.CANCELED: 2,
+}
+
+
+def status_from_intent(intent: dict[str, Any]) -> str:
+    status = INTENT_STATUS_MAP.get(intent.get("status", ""), PaymentStatus.PENDING)
+    if intent.get("status") == "requires_payment_method" and intent.get("last_payment_error"):
+        return PaymentStatus.FAILED
+    return status
+
+
+def _should_move(current: str, new: str, *, current_at: int, observed_at: int) -> bool:
+    if new == current:
+        return False
+    if STATUS_RANK[new] != STATUS_RANK[current]:
+        return STATUS_RANK[new] > STATUS_RANK[current]
+    # Two open states: the newer Stripe state wins (ties: the later arrival).
+    # Two final ones (succeeded / canceled): Stripe never reports both; the first stays.
+    return STATUS_RANK[new] == 0 and observed_at >= current_at
+
+
+def _move(payment: Payment, new: str, *, observed_at: int) -> bool:
+    if not _should_move(
+        payment.status, new, current_at=payment.stripe_state_at, observed_at=observed_at
+    ):
+        return False
+    payment.status = new
+    payment.stripe_state_at = max(payment.stripe_state_at, observed_at)
+    if new == PaymentStatus.SUCCEEDED and payment.succeeded_at is None:
+        payment.succeeded_at = timezone.now()
+    return True
+
+
+# --- locks --------------------------------------------------------------------------------
+
+
+def _lock(payment_id: int) -> tuple[Order, Payment]:
+    """Lock the payment's order, then the payment (the fixed order). Inside atomic()."""
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    return order, payment
+
+
+# --- starting a payment -------------------------------------------------------------------
+
+
+def start_payment(*, order: Order) -> Payment:
+    """The order's PaymentIntent for its payment page.
+
+    The first visit creates it for the server-computed total; a refresh or a retry after a
+    decline reuses it (Stripe returns a failed intent to requires_payment_method); a new one
+    is created only when the previous one was canceled. Raises PaymentNotPossible, or
+    gateway.PaymentGatewayError when Stripe cannot be reached (the order stays payable).
+    """
+    order = Order.objects.get(pk=order.pk)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED):
+            raise PaymentNotPossible(_("This order is already paid."))
+        raise PaymentNotPossible(_("This order was cancelled and can no longer be paid."))
+    current = order.payments.order_by("-sequence").first()
+    if current is not None:
+        if current.is_reusable:
+            return current
+        if current.is_paid:
+            raise PaymentNotPossible(_("This order is already paid."))
+    sequence = current.sequence + 1 if current is not None else 1
+    # Outside any transaction: two simultaneous first visits send the same idempotency key,
+    # so Stripe creates one PaymentIntent and both store the same row.
+    intent = gateway.create_payment_intent(
+        amount=order.total,
+        currency=order.currency,
+        order_id=order.pk,
+        order_number=order.number,
+        order_public_id=order.public_id,
+        sequence=sequence,
+        description=f"Order {order.number}",
+    )
+    return _store_intent(order=order, intent=intent, sequence=sequence)
+
+
+def _store_intent(*, order: Order, intent: dict[str, Any], sequence: int) -> Payment:
+    currency = intent["currency"].upper()
+    try:
+        payment, _created = Payment.objects.get_or_create(
+            stripe_payment_intent_id=intent["id"],
+            defaults={
+                "order": order,
+                "sequence": sequence,
+                "amount": from_minor_units(intent["amount"], currency),
+                "currency": currency,
+                "client_secret": intent.get("client_secret") or "",
+                "idempotency_key": gateway.payment_intent_key(
+                    order_public_id=order.public_id, sequence=sequence
+                ),
+                "livemode": bool(intent.get("livemode")),
+                "status": status_from_intent(intent),
+            },
+        )
+    except IntegrityError:
+        # (order, sequence) is taken by another intent: Stripe forgot the idempotency key
+        # (24 h) between our create call and a lost write. Keep the stored one.
+        logger.error("Order %s: PaymentIntent %s not stored, sequence %s is taken",
+                     order.number, intent["id"], sequence)
+        return order.payments.get(sequence=sequence)
+    if payment.order_id != order.pk:
+        raise ValueError(f"{intent['id']} belongs to another order")
+    return payment
+
+
+def _payment_for_intent(intent: dict[str, Any]) -> Payment | None:
+    payment = Payment.objects.filter(stripe_payment_intent_id=intent["id"]).first()
+    if payment is not None:
+        return payment
+    # Not stored yet (its event overtook our write, or the write failed): adopt it when its
+    # metadata names one of our orders.
+    metadata = intent.get("metadata") or {}
+    order_id, number = metadata.get("order_id"), metadata.get("order_number")
+    if not (order_id and str(order_id).isdigit() and number):
+        return None
+    order = Order.objects.filter(pk=int(order_id), number=number).first()
+    if order is None:
+        return None
+    sequence = int(metadata.get("payment_sequence") or 0) or (
+        (order.payments.order_by("-sequence").values_list("sequence", flat=True).first() or 0)
+        + 1
+    )
+    return _store_intent(order=order, intent=intent, sequence=sequence)
+
+
+# --- fulfilment ---------------------------------------------------------------------------
+
+
+def fulfil_payment(
+    *, payment_intent: dict[str, Any], observed_at: int | None = None
+) -> FulfilmentResult | None:
+    """Apply a PaymentIntent as Stripe reports it (an event's object, or a fresh retrieve)
+    to its payment, and when it succeeded, to its order: paid once; or, if the order was
+    cancelled meanwhile and its goods are gone, an automatic refund.
+
+    Safe to call any number of times, from the return page and the webhook at the same
+    moment. `observed_at` is the Stripe time of the report (an event's `created`; now for a
+    retrieve). Returns None for an intent that is not ours.
+    """
+    observed_at = observed_at if observed_at is not None else int(time.time())
+    found = _payment_for_intent(payment_intent)
+    if found is None:
+        logger.info("PaymentIntent %s is not one of ours; ignored", payment_intent.get("id"))
+        return None
+    with transaction.atomic():
+        order, payment = _lock(found.pk)
+        _apply_intent(payment, payment_intent, observed_at=observed_at)
+        payment.save()
+        return _settle(order, payment)
+
+
+def _apply_intent(payment: Payment, intent: dict[str, Any], *, observed_at: int) -> None:
+    new_status = status_from_intent(intent)
+    _move(payment, new_status, observed_at=observed_at)
+    charge = intent.get("latest_charge")
+    charge_id = charge.get("id") if isinstance(charge, dict) else charge
+    brand, last4 = _card_of_intent(intent)
+    if intent.get("status") == "succeeded":
+        if charge_id:
+            payment.stripe_charge_id = charge_id
+        if brand:
+            payment.card_brand, payment.card_last4 = brand, last4
+        _record_attempt(
+            payment,
+            key=f"charge:{charge_id}" if charge_id else f"{payment.stripe_payment_intent_id}:ok",
+            status=PaymentStatus.SUCCEEDED,
+            charge_id=charge_id or "",
+            brand=brand,
+            last4=last4,
+        )
+    error = intent.get("last_payment_error")
+    if error and intent.get("status") == "requires_payment_method":
+        method = error.get("payment_method") or {}
+        method_id = method.get("id") if isinstance(method, dict) else method
+        key = (
+            f"charge:{error['charge']}" if error.get("charge")
+            else f"{payment.stripe_payment_intent_id}:pm:{method_id}:{error.get('code')}"
+        )
+        _record_attempt(
+            payment,
+            key=key,
+            status=PaymentStatus.FAILED,
+            charge_id=error.get("charge") or "",
+            failure_code=error.get("code") or "",
+            decline_code=error.get("decline_code") or "",
+            failure_message=error.get("message") or "",
+            brand=brand,
+            last4=last4,
+        )
+        if observed_at >= payment.failure_at:  # the newest failure, in any arrival order
+            payment.failure_at = observed_at
+            payment.failure_code = error.get("code") or ""
+            payment.decline_code = error.get("decline_code") or ""
+            payment.failure_message = error.get("message") or ""
+            if brand and not payment.is_paid:
+                payment.card_brand, payment.card_last4 = brand, last4
+
+
+def _card_of_intent(intent: dict[str, Any]) -> tuple[str, str]:
+    candidates = [intent.get("latest_charge"), intent.get("payment_method")]
+    error = intent.get("last_payment_error") or {}
+    candidates.append(error.get("payment_method"))
+    for candidate in candidates:
+        if not isinstance(candidate, dict):
+            continue
+        card = (candidate.get("payment_method_details") or {}).get("card") or candidate.get(
+            "card"
+        )
+        if card and card.get("last4"):
+            return str(card.get("brand") or "")[:20], str(card["last4"])[-4:]
+    return "", ""
+
+
+def _record_attempt(
+    payment: Payment,
+    *,
+    key: str,
+    status: str,
+    charge_id: str = "",
+    failure_code: str = "",
+    decline_code: str = "",
+    failure_message: str = "",
+    brand: str = "",
+    last4: str = "",
+) -> None:
+    """One row per confirmation outcome, however many times it is reported. Caller holds
+    the payment lock, so the existence check cannot race."""
+    if PaymentAttempt.objects.filter(dedup_key=key).exists():
+        return
+    PaymentAttempt.objects.create(
+        payment=payment,
+        dedup_key=key,
+        status=status,
+        stripe_charge_id=charge_id,
+        failure_code=failure_code,
+        decline_code=decline_code,
+        failure_message=failure_message,
+        card_brand=brand,
+        card_last4=last4,
+    )
+
+
+def _settle(order: Order, payment: Payment) -> FulfilmentResult:
+    """Decide, once, what money that arrived does to its order. Caller holds both locks."""
+    if payment.status not in PAID_STATUSES or payment.settlement:
+        return FulfilmentResult(payment=payment, order=order)
+    note = f"Stripe payment {payment.stripe_payment_intent_id}"
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        order, _changed = transition_order(
+            order_id=order.pk, to_status=OrderStatus.PAID, note=note
+        )
+        return _paid(order, payment)
+    fully_refunded = payment.amount_refunded >= payment.amount
+    if order.status == OrderStatus.CANCELLED and not fully_refunded:
+        try:
+            order, _changed = transition_order(
+                order_id=order.pk, to_status=OrderStatus.PAID, reinstate=True,
+                note=note + " (after the reservation expired)",
+            )
+        except OutOfStock:
+            return _refund_instead(order, payment, Settlement.REFUND_OUT_OF_STOCK,
+                                   RefundReason.OUT_OF_STOCK)
+        except IllegalTransition:
+            return _refund_instead(order, payment, Settlement.REFUND_CANCELLED,
+                                   RefundReason.ORDER_CANCELLED)
+        return _paid(order, payment)
+    if fully_refunded:
+        # The money went back before it was applied (e.g. refunded in the Dashboard).
+        payment.settlement = Settlement.MONEY_RETURNED
+        payment.save(update_fields=["settlement", "updated_at"])
+        return FulfilmentResult(payment=payment, order=order)
+    # Paid or shipped already, by another payment.
+    return _refund_instead(order, payment, Settlement.REFUND_DUPLICATE, RefundReason.DUPLICATE)
+
+
+def _paid(order: Order, payment: Payment) -> FulfilmentResult:
+    payment.settlement = Settlement.PAID_ORDER
+    payment.save(update_fields=["settlement", "updated_at"])
+    from apps.payments.tasks import payment_succeeded
+
+    payment_id = payment.pk
+    transaction.on_commit(lambda: payment_succeeded.enqueue(payment_id))
+    logger.info("Order %s paid by %s", order.number, payment.stripe_payment_intent_id)
+    return FulfilmentResult(payment=payment, order=order, order_paid_now=True)
+
+
+def _refund_instead(order: Order, payment: Payment, settlement: str, reason: str):
+    payment.settlement = settlement
+    payment.save(update_fields=["settlement", "updated_at"])
+    refund = _queue_refund(
+        payment,
+        amount=payment.amount - payment.amount_refunded,
+        reason=reason,
+        key_suffix="auto",
+    )
+    logger.warning("Order %s is %s: refunding %s (%s)", order.number, order.status,
+                   payment.stripe_payment_intent_id, settlement)
+    return FulfilmentResult(payment=payment, order=order, refund=refund)
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+STRIPE_REFUND_REASONS = {
+    RefundReason.DUPLICATE: "duplicate",
+    RefundReason.CUSTOMER: "requested_by_customer",
+    RefundReason.OUT_OF_STOCK: "requested_by_customer",
+    RefundReason.ORDER_CANCELLED: "requested_by_customer",
+}
+
+
+def _queue_refund(payment: Payment, *, amount: Decimal, reason: str, key_suffix: str) -> Refund:
+    """Record a refund request and send it to Stripe after commit. Caller holds the locks."""
+    key = f"order-{payment.order.public_id}-pi-{payment.sequence}-refund-{key_suffix}"
+    refund, created = Refund.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "payment": payment,
+            "amount": amount,
+            "currency": payment.currency,
+            "reason": reason,
+        },
+    )
+    if created:
+        from apps.payments.tasks import execute_refund_task
+
+        refund_id = refund.pk
+        transaction.on_commit(lambda: execute_refund_task.enqueue(refund_id))
+    return refund
+
+
+def request_refund(
+    *, payment_id: int, amount: Decimal | None = None, reason: str = RefundReason.CUSTOMER
+) -> Refund:
+    """Staff refund of (part of) a paid payment; sent to Stripe after commit."""
+    with transaction.atomic():
+        _order, payment = _lock(payment_id)
+        if not payment.is_paid:
+            raise PaymentNotPossible(_("Only a successful payment can be refunded."))
+        requested = payment.refunds.exclude(
+            status__in=[RefundStatus.FAILED, RefundStatus.CANCELED]
+        )
+        open_amount = sum((refund.amount for refund in requested), Decimal("0"))
+        available = payment.amount - max(payment.amount_refunded, open_amount)
+        amount = available if amount is None else amount
+        if amount <= 0 or amount > available:
+            raise PaymentNotPossible(_("The refund is more than what is left to refund."))
+        return _queue_refund(
+            payment, amount=amount, reason=reason, key_suffix=str(payment.refunds.count() + 1)
+        )
+
+
+def execute_refund(*, refund_id: int) -> Refund:
+    """Send a requested refund to Stripe (outside locks), then record Stripe's answer.
+
+    The idempotency key comes from the refund row, so a retry never refunds twice. A
+    connection problem leaves it `requested` and raises (the task or the reconcile command
+    tries again)."""
+    refund = Refund.objects.select_related("payment__order").get(pk=refund_id)
+    if refund.status != RefundStatus.REQUESTED:
+        return refund
+    payment = refund.payment
+    try:
+        data = gateway.create_refund(
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount=refund.amount,
+            currency=refund.currency,
+            idempotency_key=refund.idempotency_key,
+            reason=STRIPE_REFUND_REASONS.get(refund.reason),
+            metadata={
+                "order_number": payment.order.number,
+                "refund_request_id": str(refund.pk),
+                "reason": refund.reason,
+            },
+        )
+    except gateway.GatewayRejected as exc:
+        # E.g. already refunded in the Dashboard: nothing more will happen by retrying.
+        with transaction.atomic():
+            _order, payment = _lock(payment.pk)
+            refund = Refund.objects.select_for_update().get(pk=refund_id)
+            if refund.status == RefundStatus.REQUESTED:
+                refund.status = RefundStatus.FAILED
+                refund.error = str(exc)
+                refund.save(update_fields=["status", "error", "updated_at"])
+        return refund
+    return record_refund(refund=data)
+
+
+def record_refund(*, refund: dict[str, Any]) -> Refund | None:
+    """Store a Stripe Refund (API answer or refund.* event), status moving forward only."""
+    payment = Payment.objects.filter(stripe_payment_intent_id=refund.get("payment_intent")).first()
+    if payment is None:
+        logger.info("Refund %s is for an unknown payment; ignored", refund.get("id"))
+        return None
+    with transaction.atomic():
+        _order, payment = _lock(payment.pk)
+        return _upsert_refund(payment, refund)
+
+
+def _upsert_refund(payment: Payment, data: dict[str, Any]) -> Refund:
+    row = Refund.objects.select_for_update().filter(stripe_refund_id=data["id"]).first()
+    request_id = (data.get("metadata") or {}).get("refund_request_id")
+    if row is None and request_id and str(request_id).isdigit():
+        row = Refund.objects.select_for_update().filter(
+            pk=int(request_id), payment=payment, stripe_refund_id__isnull=True
+        ).first()
+    if row is None:
+        row = Refund(
+            payment=payment,
+            amount=from_minor_units(data["amount"], data["currency"].upper()),
+            currency=data["currency"].upper(),
+            reason=RefundReason.STRIPE,
+            status=RefundStatus.REQUESTED,
+        )
+    row.stripe_refund_id = data["id"]
+    new_status = data.get("status") or RefundStatus.PENDING
+    if new_status in REFUND_RANK and REFUND_RANK[new_status] > REFUND_RANK[row.status]:
+        row.status = new_status
+        if new_status == RefundStatus.FAILED:
+            row.error = data.get("failure_reason") or "failed"
+            logger.error("Refund %s of %s failed: %s", data["id"],
+                         payment.stripe_payment_intent_id, row.error)
+    row.save()
+    return row
+
+
+def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResult | None:
+    """A charge.* event: the card used, the outcome of that attempt, refunded amounts. A
+    refunded charge also proves the payment succeeded (events can arrive in any order)."""
+    payment = Payment.objects.filter(stripe_payment_intent_id=charge.get("payment_intent")).first()
+    if payment is None:
+        logger.info("Charge %s is for an unknown payment; ignored", charge.get("id"))
+        return None
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        card = (charge.get("payment_method_details") or {}).get("card") or {}
+        brand, last4 = str(card.get("brand") or "")[:20], str(card.get("last4") or "")[-4:]
+        if charge.get("status") == "succeeded":
+            _move(payment, PaymentStatus.SUCCEEDED, observed_at=observed_at)
+            payment.stripe_charge_id = charge["id"]
+            if last4:
+                payment.card_brand, payment.card_last4 = brand, last4
+            _record_attempt(payment, key=f"charge:{charge['id']}",
+                            status=PaymentStatus.SUCCEEDED, charge_id=charge["id"],
+                            brand=brand, last4=last4)
+            currency = charge["currency"].upper()
+            refunded = from_minor_units(charge.get("amount_refunded") or 0, currency)
+            if refunded > payment.amount_refunded and payment.is_paid:
+                payment.amount_refunded = refunded
+            if payment.is_paid and payment.amount_refunded >= payment.amount:
+                _move(payment, PaymentStatus.REFUNDED, observed_at=observed_at)
+            elif payment.is_paid and payment.amount_refunded > 0:
+                _move(payment, PaymentStatus.PARTIALLY_REFUNDED, observed_at=observed_at)
+        elif charge.get("status") == "failed":
+            _record_attempt(
+                payment, key=f"charge:{charge['id']}", status=PaymentStatus.FAILED,
+                charge_id=charge["id"], failure_code=charge.get("failure_code") or "",
+                decline_code=(charge.get("outcome") or {}).get("reason") or "",
+                failure_message=charge.get("failure_message") or "", brand=brand, last4=last4,
+            )
+        payment.save()
+        for refund in (charge.get("refunds") or {}).get("data") or []:
+            _upsert_refund(payment, refund)
+        return _settle(order, payment)
+
+
+def record_dispute(*, dispute: dict[str, Any]) -> Payment | None:
+    """charge.dispute.*: keep the dispute's status on the payment for staff (a closed dispute
+    is not reopened by a late `created`)."""
+    payment = Payment.objects.filter(
+        stripe_payment_intent_id=dispute.get("payment_intent")
+    ).first() or Payment.objects.filter(stripe_charge_id=dispute.get("charge") or "-").first()
+    if payment is None:
+        logger.info("Dispute %s is for an unknown payment; ignored", dispute.get("id"))
+        return None
+    closed = {"won", "lost", "warning_closed"}
+    with transaction.atomic():
+        order, payment = _lock(payment.pk)
+        if payment.dispute_status not in closed:
+            payment.dispute_status = str(dispute.get("status") or "")[:40]
+            payment.save(update_fields=["dispute_status", "updated_at"])
+        logger.warning("Order %s: dispute %s is %s", order.number, dispute.get("id"),
+                       payment.dispute_status)
+    return payment
+
+
+# --- refreshing from Stripe, cancelling ---------------------------------------------------
+
+
+def refresh_payment(*, payment: Payment) -> FulfilmentResult | None:
+    """Ask Stripe for the intent's current state and apply it (the return page, the
+    reconcile command). Never trusts query parameters."""
+    intent = gateway.retrieve_payment_intent(
+        payment_intent_id=payment.stripe_payment_intent_id
+    )
+    return fulfil_payment(payment_intent=intent, observed_at=int(time.time()))
+
+
+def cancel_open_payments(*, order: Order) -> list[Payment]:
+    """Cancel the open PaymentIntents of an order that can no longer be paid (its
+    reservation expired). An intent that succeeded meanwhile is fulfilled instead (which
+    reinstates or refunds the order)."""
+    done = []
+    for payment in order.payments.filter(status__in=list(REUSABLE_STATUSES)):
+        try:
+            intent = gateway.cancel_payment_intent(
+                payment_intent_id=payment.stripe_payment_intent_id,
+                idempotency_key=f"order-{order.public_id}-pi-{payment.sequence}-cancel",
+            )
+        except gateway.GatewayRejected as exc:
+            if exc.code != "payment_intent_unexpected_state":
+                raise
+            intent = exc.payment_intent or gateway.retrieve_payment_intent(
+                payment_intent_id=payment.stripe_payment_intent_id
+            )
+        result = fulfil_payment(payment_intent=intent)
+        if result is not None:
+            done.append(result.payment)
+    return done
+
+
+# --- reconciliation -----------------------------------------------------------------------
+
+
+@dataclass
+class ReconcileReport:
+    events_processed: list[str]
+    events_failed: list[str]
+    payments_refreshed: list[str]
+    payments_canceled: list[str]
+    refunds_sent: list[int]
+    errors: list[str]
+
+
+def reconcile_payments(*, days: int = 3, stale_minutes: int = 10) -> ReconcileReport:
+    """Catch up with Stripe after downtime or lost webhooks. Safe to run any time.
+
+    1. Events Stripe could not deliver (it keeps them 30 days) and events we stored but
+       failed to handle are processed through the same code as webhooks.
+    2. Open payments not updated for `stale_minutes` are re-read from Stripe.
+    3. Open PaymentIntents of cancelled orders are canceled (an expired reservation).
+    4. Refund requests that never reached Stripe are sent.
+    """
+    from apps.payments.models import StripeEvent
+    from apps.payments.webhooks import process_event
+
+    report = ReconcileReport([], [], [], [], [], [])
+    since = int(time.time()) - days * 24 * 3600
+    try:
+        undelivered = list(gateway.list_events(created_gte=since, delivery_success=False))
+    except gateway.PaymentGatewayError as exc:
+        undelivered = []
+        report.errors.append(f"listing events: {exc}")
+    processed = set(
+        StripeEvent.objects.filter(
+            stripe_id__in=[event["id"] for event in undelivered], processed_at__isnull=False
+        ).values_list("stripe_id", flat=True)
+    )
+    failed_here = list(
+        StripeEvent.objects.filter(processed_at__isnull=True).values_list("payload", flat=True)
+    )
+    # Oldest first, as they happened.
+    for event in sorted([*undelivered, *failed_here], key=lambda item: item["created"]):
+        if event["id"] in processed or event["id"] in report.events_processed:
+            continue
+        result = process_event(event)
+        (report.events_processed if result.status_code == 200 else report.events_failed).append(
+            event["id"]
+        )
+
+    stale = timezone.now() - timedelta(minutes=stale_minutes)
+    for payment in Payment.objects.filter(
+        status__in=list(REUSABLE_STATUSES), updated_at__lt=stale
+    ).select_related("order"):
+        try:
+            if payment.order.status == OrderStatus.CANCELLED:
+                if cancel_open_payments(order=payment.order):
+                    report.payments_canceled.append(payment.stripe_payment_intent_id)
+            else:
+                refresh_payment(payment=payment)
+                report.payments_refreshed.append(payment.stripe_payment_intent_id)
+        except gateway.PaymentGatewayError as exc:
+            report.errors.append(f"{payment.stripe_payment_intent_id}: {exc}")
+
+    for refund_id in Refund.objects.filter(
+        status=RefundStatus.REQUESTED, created_at__lt=timezone.now() - timedelta(minutes=1)
+    ).values_list("pk", flat=True):
+        try:
+            execute_refund(refund_id=refund_id)
+            report.refunds_sent.append(refund_id)
+        except gateway.PaymentGatewayError as exc:
+            report.errors.append(f"refund {refund_id}: {exc}")
+    return report
