@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -68,9 +71,11 @@ def checkout(request):
                         % {"number": number}
                     ),
                 )
-                if user is not None:
-                    return redirect(order.get_absolute_url())
-                return redirect(order.get_guest_url())
+                # Straight on to paying; guests through their order's signed token.
+                pay_url = reverse("payments:pay", kwargs={"number": order.number})
+                if user is None:
+                    pay_url += "?" + urlencode({"token": order.guest_token})
+                return redirect(pay_url)
         status = 400
         # Show the cart as it is now, with a fresh fingerprint for the next attempt.
         data = form.data.copy()

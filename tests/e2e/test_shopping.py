@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 LANGS = pytest.mark.parametrize("lang", ["ar", "en"])
@@ -147,11 +148,20 @@ def test_guest_then_customer_checkout(shopper_factory, lang):
 
     page.locator("#id_phone").fill("0512345678")
     guest.submit(page.locator(".checkout-form > button[type=submit]"))
-    assert re.search(rf"/{lang}/orders/track/[^/]+/$", page.url), page.url
+    # Placing the order leads straight to its payment page (guests through their token) ...
+    assert re.search(rf"/{lang}/orders/GE-\d{{4}}-\d{{6}}/pay/\?token=[^&]+$", page.url), page.url
 
     number = page.locator("h1 .order-number").inner_text().strip()
     assert ORDER_NUMBER.match(number), number
     assert number in guest.norm(page.locator(".messages .message-success").inner_text())
+    assert_totals_shown(guest, expected)
+    # ... and the guest's private link shows the order.
+    with translation.override(lang):
+        guest_url = Order.objects.get(number=number).get_guest_url()
+    page.goto(guest.base_url + guest_url)
+    guest.assert_direction()
+    assert re.search(rf"/{lang}/orders/track/[^/]+/$", page.url), page.url
+    assert page.locator("h1 .order-number").inner_text().strip() == number
     assert_totals_shown(guest, expected)
     rows = page.locator("table.order-lines tbody tr")
     assert rows.count() == 2
@@ -200,8 +210,10 @@ def test_guest_then_customer_checkout(shopper_factory, lang):
     page.locator("#id_save_address").check()
     customer.snap("checkout-customer")
     customer.submit(page.locator(".checkout-form > button[type=submit]"))
-    assert re.search(rf"/{lang}/account/orders/GE-\d{{4}}-\d{{6}}/$", page.url), page.url
+    assert re.search(rf"/{lang}/orders/GE-\d{{4}}-\d{{6}}/pay/$", page.url), page.url
     number = page.locator("h1 .order-number").inner_text().strip()
+    customer.goto(f"/account/orders/{number}/")
+    assert page.locator("h1 .order-number").inner_text().strip() == number
     expected = expected_totals(items, "jeddah")
     assert_totals_shown(customer, expected)
     customer.snap("order-customer")

@@ -73,7 +73,9 @@ def _messages(catalog, *, skip_fuzzy: bool = False) -> dict:
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         string = message.string if isinstance(message.string, str) else tuple(message.string)
         # Babel's read_mo leaves a message context as bytes.
-        context = message.context.decode() if isinstance(message.context, bytes) else message.context
+        context = message.context
+        if isinstance(context, bytes):
+            context = context.decode()
         messages[(context, msgid)] = string
     return messages
 

@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -62,11 +63,14 @@ def test_guest_checkout_places_the_order(client, catalog, oud, shipping_zones, h
     oud.refresh_from_db()
     assert oud.stock == 3
     assert not CartLine.objects.exists()
-    # and the guest lands on their private order link, which shows the order
+    # and the guest goes on to pay, through their order's signed token
     assert response.status_code == 302
-    assert response.url == order.get_guest_url()
-    assert response.url.startswith("/ar/orders/track/")
-    page = client.get(response.url)
+    assert response.url == f"/ar/orders/{order.number}/pay/?" + urlencode(
+        {"token": order.guest_token}
+    )
+    # and their private order link shows the order
+    assert order.get_guest_url().startswith("/ar/orders/track/")
+    page = client.get(order.get_guest_url())
     assert page.status_code == 200
     assert html.texts(page, "order-number") == [order.number]
     assert "دهن عود كمبودي" in page.content.decode()
@@ -293,7 +297,8 @@ def test_signed_in_checkout_can_save_the_address(
 
     order = Order.objects.get()
     assert order.user == customer
-    assert response.url == f"/ar/account/orders/{order.number}/"
+    assert response.url == f"/ar/orders/{order.number}/pay/"
+    assert customer_client.get(order.get_absolute_url()).status_code == 200
     address = Address.objects.get(user=customer)
     assert address.is_default
     assert (address.full_name, address.phone, address.postal_code) == (

@@ -1,0 +1,154 @@
+"""Paying in a real browser against the offline Stripe sandbox: its stand-in for Stripe.js
+(static/payments/sandbox-stripe.js) on the payment page, then the return page, which reads the
+PaymentIntent on the server. Screenshots: {lang}-{375,1280}-pay.png and friends."""
+
+import re
+
+import pytest
+
+ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
+LANGS = pytest.mark.parametrize("lang", ["ar", "en"])
+
+SUCCEEDS = "4242 4242 4242 4242"
+DECLINED = "4000 0000 0000 0002"
+THREE_D_SECURE = "4000 0025 0000 3155"
+
+
+def place_order(shopper, sku: str = "GE-DAT-101"):
+    """A guest buys one unit of `sku` and lands on the order's payment page."""
+    from apps.catalog.models import ProductPage
+    from apps.orders.models import Order
+
+    page = shopper.page
+    product_page = ProductPage.objects.get(product__sku=sku, locale__language_code=shopper.lang)
+    page.goto(shopper.base_url + product_page.url)
+    shopper.assert_direction()
+    shopper.add_to_cart(1)
+    shopper.goto("/checkout/")
+    shopper.fill_address(phone="0512345678", city="riyadh", email="payer@example.com")
+    shopper.submit(page.locator(".checkout-form > button[type=submit]"))
+    match = re.search(rf"/{shopper.lang}/orders/(GE-\d{{4}}-\d{{6}})/pay/\?token=", page.url)
+    assert match, page.url
+    # The sandbox's Stripe.js stand-in has mounted its card form.
+    page.locator("#payment-form").wait_for(state="visible")
+    assert page.locator(".sandbox-card-form").is_hidden()
+    return Order.objects.get(number=match.group(1))
+
+
+def pay_with(shopper, card: str) -> None:
+    page = shopper.page
+    page.locator(f"input[name=sandbox_card][value='{card}']").check()
+    assert page.locator("#sandbox-card-number").input_value() == card
+    page.locator("#pay-button").click()
+
+
+def assert_paid(shopper, order) -> None:
+    page = shopper.page
+    page.wait_for_url(re.compile(rf"/{shopper.lang}/orders/{order.number}/pay/return/\?"))
+    shopper.assert_direction()
+    success = page.locator(".payment-succeeded .message-success")
+    assert shopper.t("Thank you! Your payment was received.") in shopper.norm(
+        success.inner_text()
+    )
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert order.payments.count() == 1  # one PaymentIntent per order, reused for retries
+
+
+def decline_message(lang: str, code: str, decline_code: str | None = None) -> str:
+    from django.utils import translation
+
+    from apps.payments.messages import failure_message
+
+    with translation.override(lang):
+        return failure_message(code, decline_code)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@LANGS
+def test_pay_with_the_card_that_succeeds(shopper_factory, lang):
+    shopper = shopper_factory(lang)
+    page = shopper.page
+    order = place_order(shopper)
+
+    notice = shopper.norm(page.locator(".sandbox-notice").inner_text())
+    assert shopper.norm(shopper.t("Sandbox")) in notice
+    assert page.locator("input[name=sandbox_card]").count() == 4
+    assert shopper.norm(page.locator(".amount-due .amount").inner_text()) == shopper.money(
+        order.total
+    )
+    shopper.snap("pay")
+
+    pay_with(shopper, SUCCEEDS)
+
+    assert_paid(shopper, order)
+    shopper.snap("pay-return")
+    shopper.assert_clean()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_declined_card_then_retry_in_arabic(shopper_factory):
+    shopper = shopper_factory("ar")
+    page = shopper.page
+    order = place_order(shopper)
+    confirms = []
+    page.on("request", lambda r: confirms.append(r.url) if "sandbox-confirm" in r.url else None)
+
+    page.locator(f"input[name=sandbox_card][value='{DECLINED}']").check()
+    # Two quick submissions send one confirmation: the button is busy meanwhile.
+    page.evaluate("""() => {
+        const form = document.getElementById("payment-form");
+        form.requestSubmit();
+        form.requestSubmit();
+    }""")
+    message = page.locator("#payment-message")
+    message.wait_for(state="visible")
+    text = shopper.norm(message.inner_text())
+    assert text == shopper.norm(decline_message("ar", "card_declined", "generic_decline"))
+    assert ARABIC_LETTERS.search(text)
+    assert len(confirms) == 1
+    assert page.locator("#pay-button").is_enabled()
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert order.payments.get().status == "failed"
+    shopper.snap("pay-declined")
+
+    pay_with(shopper, SUCCEEDS)
+
+    assert_paid(shopper, order)
+    attempts = list(order.payments.get().attempts.order_by("pk").values_list("status", flat=True))
+    assert attempts == ["failed", "succeeded"]
+    shopper.assert_clean()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("outcome", ["approve", "fail"])
+def test_three_d_secure_challenge(shopper_factory, outcome):
+    shopper = shopper_factory("ar")
+    page = shopper.page
+    order = place_order(shopper)
+
+    pay_with(shopper, THREE_D_SECURE)
+    challenge = page.locator(".sandbox-challenge")
+    challenge.wait_for(state="visible")
+    shopper.check_language("pay-3ds")
+    challenge.locator(f"button[data-outcome={outcome}]").click()
+
+    if outcome == "approve":
+        assert_paid(shopper, order)
+    else:
+        message = page.locator("#payment-message")
+        message.wait_for(state="visible")
+        assert shopper.norm(message.inner_text()) == shopper.norm(
+            decline_message("ar", "payment_intent_authentication_failure")
+        )
+        order.refresh_from_db()
+        assert order.status == "pending_payment"
+        assert order.payments.get().status == "failed"
+        # The shopper can try again on the same page.
+        pay_with(shopper, SUCCEEDS)
+        assert_paid(shopper, order)
+    shopper.assert_clean()
