@@ -19,17 +19,7 @@ class ShippingZoneFactory(factory.django.DjangoModelFactory):
 
 def checkout_form_data(**overrides) -> dict[str, str]:
     """What a shopper types into the checkout form (a Riyadh address)."""
-    data = {
-        "email": "guest@example.com",
-        "full_name": "نورة العتيبي",
-        "phone": "05 1234 5678",
-        "city": "riyadh",
-        "district": "العليا",
-        "street": "طريق الملك فهد",
-        "building_number": "1234",
-        "postal_code": "12211",
-        "additional_number": "",
-    }
+    data = {"email": "guest@example.com", **delivery_address(phone="05 1234 5678")}
     data.update(overrides)
     return data
 

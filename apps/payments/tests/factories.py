@@ -12,18 +12,8 @@ from apps.catalog.tests.factories import ProductFactory
 from apps.core.money import to_minor_units
 from apps.orders.models import Order, ShippingZone
 from apps.orders.services import Contact, place_order
+from apps.orders.tests.factories import delivery_address
 from apps.payments.models import Payment
-
-ADDRESS = {
-    "full_name": "نورة العتيبي",
-    "phone": "+966512345678",
-    "city": "riyadh",
-    "district": "العليا",
-    "street": "طريق الملك فهد",
-    "building_number": "1234",
-    "postal_code": "12211",
-    "additional_number": "",
-}
 
 
 def default_zone() -> ShippingZone:
@@ -44,7 +34,7 @@ def place_test_order(
     CartLine.objects.create(cart=cart, product=product, quantity=quantity)
     return place_order(
         cart=cart,
-        address=dict(ADDRESS),
+        address=delivery_address(),
         contact=Contact(email=user.email if user else "noura@example.com", language=language),
         user=user,
     )
