@@ -17,6 +17,8 @@ class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     PAID = "paid", _("Paid")
     FULFILLED = "fulfilled", _("Shipped")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -42,6 +44,9 @@ class Order(SaudiAddressFields):
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=3)
     vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4)
     vat_amount = models.DecimalField(_("VAT included"), max_digits=12, decimal_places=3)
+    # Empty, or the status of the newest Stripe dispute on its payment (needs_response,
+    # under_review, won, lost, ...). Kept beside `status`: a dispute does not stop shipping.
+    dispute_status = models.CharField(_("dispute"), max_length=40, blank=True, db_index=True)
     reserved_until = models.DateTimeField(_("stock reserved until"))
     stock_released = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)

@@ -28,8 +28,14 @@ logger = logging.getLogger(__name__)
 # never move an order backwards.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.PENDING_PAYMENT: {OrderStatus.PAID, OrderStatus.CANCELLED},
-    OrderStatus.PAID: {OrderStatus.FULFILLED, OrderStatus.CANCELLED},
-    OrderStatus.FULFILLED: set(),
+    OrderStatus.PAID: {
+        OrderStatus.FULFILLED, OrderStatus.CANCELLED,
+        OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED,
+    },
+    OrderStatus.FULFILLED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
+    # A partly refunded order may still ship (one line refunded, the rest sent).
+    OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.FULFILLED, OrderStatus.REFUNDED},
+    OrderStatus.REFUNDED: set(),
     OrderStatus.CANCELLED: set(),
 }
 

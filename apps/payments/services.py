@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,7 +144,7 @@ def start_payment(*, order: Order) -> Payment:
     """
     order = Order.objects.get(pk=order.pk)
     if order.status != OrderStatus.PENDING_PAYMENT:
-        if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED):
+        if order.status != OrderStatus.CANCELLED:
             raise PaymentNotPossible(_("This order is already paid."))
         raise PaymentNotPossible(_("This order was cancelled and can no longer be paid."))
     current = order.payments.order_by("-sequence").first()
@@ -485,11 +486,46 @@ def record_refund(*, refund: dict[str, Any]) -> Refund | None:
         logger.info("Refund %s is for an unknown payment; ignored", refund.get("id"))
         return None
     with transaction.atomic():
-        _order, payment = _lock(payment.pk)
-        return _upsert_refund(payment, refund)
+        order, payment = _lock(payment.pk)
+        row = _upsert_refund(order, payment, refund)
+        _apply_refunded_total(order, payment, observed_at=int(time.time()))
+        return row
 
 
-def _upsert_refund(payment: Payment, data: dict[str, Any]) -> Refund:
+def _apply_refunded_total(order: Order, payment: Payment, *, observed_at: int) -> None:
+    """Move the payment, and the order it paid, to (partially) refunded as the refunded
+    total grows. The total is the larger of Stripe's charge figure and our succeeded
+    refunds: both only grow, and either may be reported first. Caller holds both locks."""
+    succeeded = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    if not payment.is_paid:
+        return
+    refunded = min(max(payment.amount_refunded, succeeded), payment.amount)
+    if refunded <= 0:
+        return
+    payment.amount_refunded = refunded
+    fully = refunded >= payment.amount
+    _move(
+        payment,
+        PaymentStatus.REFUNDED if fully else PaymentStatus.PARTIALLY_REFUNDED,
+        observed_at=observed_at,
+    )
+    payment.save(update_fields=["amount_refunded", "status", "stripe_state_at", "updated_at"])
+    if payment.settlement != Settlement.PAID_ORDER:
+        return  # this money never paid the order (refunded automatically instead)
+    target = OrderStatus.REFUNDED if fully else OrderStatus.PARTIALLY_REFUNDED
+    order.refresh_from_db(fields=["status"])
+    if order.status in (OrderStatus.REFUNDED, target):
+        return
+    if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
+        transition_order(
+            order_id=order.pk, to_status=target,
+            note=f"Stripe refunds {payment.stripe_payment_intent_id}: {refunded} {payment.currency}",
+        )
+
+
+def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refund:
     row = Refund.objects.select_for_update().filter(stripe_refund_id=data["id"]).first()
     request_id = (data.get("metadata") or {}).get("refund_request_id")
     if row is None and request_id and str(request_id).isdigit():
@@ -539,10 +575,6 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
             refunded = from_minor_units(charge.get("amount_refunded") or 0, currency)
             if refunded > payment.amount_refunded and payment.is_paid:
                 payment.amount_refunded = refunded
-            if payment.is_paid and payment.amount_refunded >= payment.amount:
-                _move(payment, PaymentStatus.REFUNDED, observed_at=observed_at)
-            elif payment.is_paid and payment.amount_refunded > 0:
-                _move(payment, PaymentStatus.PARTIALLY_REFUNDED, observed_at=observed_at)
         elif charge.get("status") == "failed":
             _record_attempt(
                 payment, key=f"charge:{charge['id']}", status=PaymentStatus.FAILED,
@@ -552,8 +584,13 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
             )
         payment.save()
         for refund in (charge.get("refunds") or {}).get("data") or []:
-            _upsert_refund(payment, refund)
-        return _settle(order, payment)
+            _upsert_refund(order, payment, refund)
+        result = _settle(order, payment)
+        _apply_refunded_total(result.order, payment, observed_at=observed_at)
+        return FulfilmentResult(
+            payment=payment, order=Order.objects.get(pk=order.pk),
+            order_paid_now=result.order_paid_now, refund=result.refund,
+        )
 
 
 def record_dispute(*, dispute: dict[str, Any]) -> Payment | None:
@@ -571,6 +608,8 @@ def record_dispute(*, dispute: dict[str, Any]) -> Payment | None:
         if payment.dispute_status not in closed:
             payment.dispute_status = str(dispute.get("status") or "")[:40]
             payment.save(update_fields=["dispute_status", "updated_at"])
+            order.dispute_status = payment.dispute_status
+            order.save(update_fields=["dispute_status", "updated_at"])
         logger.warning("Order %s: dispute %s is %s", order.number, dispute.get("id"),
                        payment.dispute_status)
     return payment

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "apps.orders",
     "apps.payments",
     "apps.payments.sandbox",
+    "apps.emails",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.settings",

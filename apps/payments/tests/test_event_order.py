@@ -101,13 +101,13 @@ def final_state(order, payment):
     ("scenario", "expected"),
     [
         (paid_then_partly_refunded, {
-            "order": OrderStatus.PAID, "paid_transitions": 1,
+            "order": OrderStatus.PARTIALLY_REFUNDED, "paid_transitions": 1,
             "payment": PaymentStatus.PARTIALLY_REFUNDED, "refunded": Decimal("25.00"),
             "settlement": "paid_order", "card": "4242", "queued": 1,
             "last_failure": ("card_declined", "generic_decline"),
         }),
         (paid_then_fully_refunded, {
-            "order": OrderStatus.PAID, "paid_transitions": 1,
+            "order": OrderStatus.REFUNDED, "paid_transitions": 1,
             "payment": PaymentStatus.REFUNDED, "refunded": Decimal("125.00"),
             "settlement": "paid_order", "card": "4242", "queued": 1,
             "last_failure": ("card_declined", "insufficient_funds"),

@@ -246,6 +246,8 @@ def test_staff_refund_partial_then_rest(order, sandbox, committed):
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED
     assert payment.amount_refunded == Decimal("25.00")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED
 
     committed(request_refund, payment_id=payment.pk)
     payment.refresh_from_db()
@@ -255,7 +257,9 @@ def test_staff_refund_partial_then_rest(order, sandbox, committed):
     with pytest.raises(PaymentNotPossible):
         request_refund(payment_id=payment.pk)
     order.refresh_from_db()
-    assert order.status == OrderStatus.PAID  # refunds do not move the order
+    assert order.status == OrderStatus.REFUNDED
+    assert list(order.status_changes.values_list("to_status", flat=True)) == [
+        "pending_payment", "paid", "partially_refunded", "refunded"]
 
 
 def test_expired_orders_cancel_their_open_intent(order, committed):
