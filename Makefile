@@ -14,14 +14,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Migrate, seed the demo catalog, then serve the shop with the task worker beside it.
+# Migrate, seed the demo catalog, then serve the shop with the task worker beside it and,
+# every minute, the release of expired unpaid orders (stock back, PaymentIntent canceled).
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Shop: http://$(HOST):$(PORT)/ar/   Admin: http://$(HOST):$(PORT)/admin/"
 	@$(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py release_expired_orders --every 60 & expiry=$$!; \
+	trap 'kill $$worker $$expiry 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -13,10 +13,12 @@ from apps.catalog import views as catalog_views
 from apps.payments import views as payment_views
 
 # Not language-prefixed: admin, sitemap, and the Stripe webhook, which must never be
-# redirected (with or without its trailing slash).
+# redirected (with or without its trailing slash); anymail's e-mail tracking webhooks
+# (/anymail/<esp>/tracking/, HTTP basic auth with ANYMAIL["WEBHOOK_SECRET"]).
 urlpatterns = [
     path("payments/webhook/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
     re_path(r"^payments/webhook/stripe$", payment_views.stripe_webhook),
+    path("anymail/", include("anymail.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -45,6 +45,22 @@ def quantize(amount: Decimal | int | str, currency: str | None = None) -> Decima
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def charge_step(currency: str) -> Decimal:
+    """The smallest amount Stripe can charge or refund: one minor unit, except three-decimal
+    currencies, which Stripe takes in steps of 10 minor units (0.010)."""
+    decimals = currency_decimals(currency)
+    return Decimal(10 if decimals == 3 else 1).scaleb(-decimals)
+
+
+def quantize_charge(amount: Decimal | int | str, currency: str | None = None) -> Decimal:
+    """Round (half up) to an amount Stripe accepts; the same as `quantize` for two-decimal
+    currencies such as SAR."""
+    currency = currency or default_currency()
+    step = charge_step(currency)
+    steps = (Decimal(amount) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return quantize(steps * step, currency)
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """Decimal major units -> integer minor units, refusing amounts that would lose precision.
 

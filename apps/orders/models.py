@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core import signing
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +59,11 @@ class Order(SaudiAddressFields):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
+        ]
+        # The staff search looks orders up by exact mobile number and lower-cased e-mail.
+        indexes = [
+            models.Index(fields=["phone"], name="order_phone_idx"),
+            models.Index(Lower("email"), name="order_email_lower_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from apps.core.money import quantize
+from apps.core.money import quantize, quantize_charge
 from apps.orders.models import ShippingZone
 
 
@@ -40,7 +40,8 @@ def compute_totals(*, lines: Iterable[tuple[Decimal, int]], city: str | None) ->
     taxable in Saudi Arabia too): vat = total * rate / (1 + rate).
     """
     currency = settings.SHOP_CURRENCY
-    subtotal = quantize(sum((price * qty for price, qty in lines), Decimal(0)), currency)
+    # Chargeable steps, so the total is an amount Stripe accepts (0.010 for KWD/BHD/OMR).
+    subtotal = quantize_charge(sum((price * qty for price, qty in lines), Decimal(0)), currency)
     zone = zone_for_city(city)
     shipping = Decimal(0)
     free_from = None
@@ -48,7 +49,7 @@ def compute_totals(*, lines: Iterable[tuple[Decimal, int]], city: str | None) ->
         free_from = zone.free_above
         if zone.free_above is None or subtotal < zone.free_above:
             shipping = zone.rate
-    shipping = quantize(shipping, currency)
+    shipping = quantize_charge(shipping, currency)
     total = subtotal + shipping
     rate = settings.SHOP_VAT_RATE
     vat_amount = quantize(total * rate / (1 + rate), currency)

@@ -215,6 +215,22 @@ def _release_stock(order: Order) -> None:
     order.save(update_fields=["stock_released", "updated_at"])
 
 
+def restock_order(*, order_id: int, actor=None) -> bool:
+    """Put all of an order's units back in stock after a refund that asked for it (staff
+    refund with "restock"). Deliberately simple: every line, whole quantities, at most once
+    per order (the same `stock_released` flag as a cancellation, so a cancelled order is
+    never restocked twice either). Returns True when stock was put back now.
+
+    Locks the order row (already held by the payments services that call it)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.stock_released:
+            return False
+        _release_stock(order)
+    logger.info("Order %s restocked after a refund (by %s)", order.number, actor or "system")
+    return True
+
+
 def _cancelled_by_expiry(order: Order) -> bool:
     last = order.status_changes.filter(to_status=OrderStatus.CANCELLED).order_by("-pk").first()
     return (

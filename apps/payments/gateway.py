@@ -66,6 +66,15 @@ class PaymentGatewayError(Exception):
         return str(self._user_message or messages.PAYMENT_UNAVAILABLE)
 
 
+def _stripe_amount(amount: Decimal, currency: str) -> int:
+    """Minor units for Stripe; an amount Stripe cannot take (too many decimals, or a
+    three-decimal amount not in steps of 0.010) is refused like Stripe would refuse it."""
+    try:
+        return to_minor_units(amount, currency)
+    except ValueError as exc:
+        raise GatewayRejected(str(exc), code="amount_invalid") from exc
+
+
 class CardDeclined(PaymentGatewayError):
     """The card was declined (or failed authentication): the shopper can try another."""
 
@@ -201,7 +210,7 @@ def create_payment_intent(
     """A PaymentIntent for an order's server-computed total (card and whatever payment
     methods the Dashboard enables)."""
     params = {
-        "amount": to_minor_units(amount, currency),
+        "amount": _stripe_amount(amount, currency),
         "currency": currency.lower(),
         "automatic_payment_methods": {"enabled": True},
         "description": description,
@@ -270,7 +279,7 @@ def create_refund(
 ) -> dict[str, Any]:
     params: dict[str, Any] = {
         "payment_intent": payment_intent_id,
-        "amount": to_minor_units(amount, currency),
+        "amount": _stripe_amount(amount, currency),
         "metadata": metadata or {},
     }
     if reason:

@@ -7,6 +7,7 @@ order order -> payment -> refund.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,10 @@ class PaymentAttempt(models.Model):
 
 
 class RefundStatus(models.TextChoices):
+    # A staff refund above settings.REFUND_APPROVAL_THRESHOLD: waits for a second staff member
+    # with `approve_refund`; nothing is sent to Stripe before.
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    REJECTED = "rejected", _("Rejected")  # an approver refused it; never sent
     REQUESTED = "requested", _("Requested")  # recorded, not yet sent to Stripe
     PENDING = "pending", _("Pending")
     REQUIRES_ACTION = "requires_action", _("Requires action")
@@ -151,31 +156,91 @@ class RefundStatus(models.TextChoices):
     CANCELED = "canceled", _("Canceled")
 
 
+# Refunds that count against what is left to refund: succeeded, or on their way. Failed,
+# canceled and rejected ones never count.
+COUNTED_REFUND_STATUSES = frozenset(
+    {
+        RefundStatus.AWAITING_APPROVAL,
+        RefundStatus.REQUESTED,
+        RefundStatus.PENDING,
+        RefundStatus.REQUIRES_ACTION,
+        RefundStatus.SUCCEEDED,
+    }
+)
+
+
 class RefundReason(models.TextChoices):
+    """Why the shop refunds (internal). Staff refunds are STAFF; their Stripe reason is in
+    `Refund.stripe_reason`."""
+
     OUT_OF_STOCK = "out_of_stock", _("Paid after the reservation expired; goods sold out")
     DUPLICATE = "duplicate", _("Order already paid")
     ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
     CUSTOMER = "requested_by_customer", _("Requested by the customer")
     STRIPE = "stripe", _("Made in the Stripe Dashboard")
+    STAFF = "staff", _("Issued by staff")
+
+
+class StripeRefundReason(models.TextChoices):
+    """The reasons Stripe accepts on a refund (`reason` of POST /v1/refunds)."""
+
+    DUPLICATE = "duplicate", _("Duplicate payment")
+    FRAUDULENT = "fraudulent", _("Fraudulent")
+    REQUESTED_BY_CUSTOMER = "requested_by_customer", _("Requested by the customer")
 
 
 class Refund(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    stripe_refund_id = models.CharField(
+        _("Stripe refund"), max_length=255, unique=True, null=True, blank=True
+    )
     status = models.CharField(
-        _("status"), max_length=20, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+        _("status"), max_length=20, choices=RefundStatus.choices, default=RefundStatus.REQUESTED,
+        db_index=True,
     )
     reason = models.CharField(_("reason"), max_length=30, choices=RefundReason.choices)
+    # What Stripe is told (staff refunds choose it; automatic ones derive it from `reason`).
+    stripe_reason = models.CharField(
+        _("reason given to Stripe"), max_length=30, choices=StripeRefundReason.choices,
+        blank=True,
+    )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=3)
-    currency = models.CharField(max_length=3)
-    # Null for refunds made outside the shop (Dashboard): they arrive as events only.
+    currency = models.CharField(_("currency"), max_length=3)
+    # Null for refunds made outside the shop (Dashboard): they arrive as events only. Staff
+    # refunds: derived from the refund form's own key, so a resubmitted form is one refund.
     idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    error = models.TextField(_("error"), blank=True)
+    note = models.TextField(_("staff note"), blank=True)
+    # Put the order's units back in stock when the refund succeeds (once per order).
+    restock = models.BooleanField(_("restock the items"), default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("requested by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("approved by"),
+    )
+    # When an approver approved or rejected it.
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["created_at", "pk"]
+        permissions = [
+            ("issue_refund", _("Can issue refunds")),
+            ("approve_refund", _("Can approve refunds above the threshold")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="refund_amount_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_refund_id or 'refund'} {self.amount} {self.currency} ({self.status})"
@@ -190,6 +255,10 @@ class StripeEvent(models.Model):
     livemode = models.BooleanField(default=False)
     api_version = models.CharField(max_length=40, blank=True)
     stripe_created = models.PositiveBigIntegerField(default=0)
+    # The PaymentIntent the event is about (from its object), so an order's page lists them.
+    payment_intent_id = models.CharField(
+        _("PaymentIntent"), max_length=255, blank=True, db_index=True
+    )
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
     # Null while not (successfully) processed. A failed handling is rolled back and recorded

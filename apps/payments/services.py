@@ -16,20 +16,30 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.money import from_minor_units
+from apps.core.money import format_money, from_minor_units, quantize_charge
+from apps.emails.models import EmailKind
+from apps.emails.services import queue_order_email
 from apps.orders.models import Order, OrderStatus
-from apps.orders.services import IllegalTransition, OutOfStock, transition_order
+from apps.orders.services import (
+    IllegalTransition,
+    OutOfStock,
+    release_expired_orders,
+    restock_order,
+    transition_order,
+)
 from apps.payments import gateway
 from apps.payments.models import (
+    COUNTED_REFUND_STATUSES,
     PAID_STATUSES,
     REUSABLE_STATUSES,
     Payment,
@@ -39,7 +49,21 @@ from apps.payments.models import (
     RefundReason,
     RefundStatus,
     Settlement,
+    StripeRefundReason,
 )
+from apps.payments.wagtail_hooks import (
+    ORDER_RESTOCKED,
+    REFUND_APPROVED,
+    REFUND_AWAITING_APPROVAL,
+    REFUND_FAILED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+    REFUND_SENT,
+    REFUND_SUCCEEDED,
+)
+
+if TYPE_CHECKING:
+    from apps.users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +106,8 @@ INTENT_STATUS_MAP: dict[str, str] = {
 }
 
 REFUND_RANK: dict[str, int] = {
+    RefundStatus.AWAITING_APPROVAL: 0,  # never sent: Stripe does not know it
+    RefundStatus.REJECTED: 2,
     RefundStatus.REQUESTED: 0,
     RefundStatus.PENDING: 1,
     RefundStatus.REQUIRES_ACTION: 1,
@@ -332,6 +358,10 @@ def _record_attempt(
         card_brand=brand,
         card_last4=last4,
     )
+    # A new failed attempt on an order still awaiting payment: tell the shopper, with a link
+    # back to the payment page. (Callers hold the order lock, so the status is current.)
+    if status == PaymentStatus.FAILED and payment.order.status == OrderStatus.PENDING_PAYMENT:
+        queue_order_email(order=payment.order, kind=EmailKind.PAYMENT_FAILED, cause=key)
 
 
 def _settle(order: Order, payment: Payment) -> FulfilmentResult:
@@ -370,10 +400,8 @@ def _settle(order: Order, payment: Payment) -> FulfilmentResult:
 def _paid(order: Order, payment: Payment) -> FulfilmentResult:
     payment.settlement = Settlement.PAID_ORDER
     payment.save(update_fields=["settlement", "updated_at"])
-    from apps.payments.tasks import payment_succeeded
-
-    payment_id = payment.pk
-    transaction.on_commit(lambda: payment_succeeded.enqueue(payment_id))
+    # The confirmation e-mail, sent after commit, once per payment.
+    queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause=f"payment:{payment.pk}")
     logger.info("Order %s paid by %s", order.number, payment.stripe_payment_intent_id)
     return FulfilmentResult(payment=payment, order=order, order_paid_now=True)
 
@@ -395,15 +423,32 @@ def _refund_instead(order: Order, payment: Payment, settlement: str, reason: str
 # --- refunds ------------------------------------------------------------------------------
 
 STRIPE_REFUND_REASONS = {
-    RefundReason.DUPLICATE: "duplicate",
-    RefundReason.CUSTOMER: "requested_by_customer",
-    RefundReason.OUT_OF_STOCK: "requested_by_customer",
-    RefundReason.ORDER_CANCELLED: "requested_by_customer",
+    RefundReason.DUPLICATE: StripeRefundReason.DUPLICATE,
+    RefundReason.CUSTOMER: StripeRefundReason.REQUESTED_BY_CUSTOMER,
+    RefundReason.OUT_OF_STOCK: StripeRefundReason.REQUESTED_BY_CUSTOMER,
+    RefundReason.ORDER_CANCELLED: StripeRefundReason.REQUESTED_BY_CUSTOMER,
 }
 
 
-def _queue_refund(payment: Payment, *, amount: Decimal, reason: str, key_suffix: str) -> Refund:
-    """Record a refund request and send it to Stripe after commit. Caller holds the locks."""
+class RefundRefused(PaymentNotPossible):
+    """A staff refund (or its approval) is not allowed; the message is for the staff member,
+    already translated."""
+
+
+def _queue_refund(
+    payment: Payment,
+    *,
+    amount: Decimal,
+    reason: str,
+    key_suffix: str,
+    stripe_reason: str = "",
+    note: str = "",
+    restock: bool = False,
+    requested_by: Any = None,
+    awaiting_approval: bool = False,
+) -> Refund:
+    """Record a refund request and, unless it awaits approval, send it to Stripe after
+    commit. Caller holds the locks. The same key twice returns the first row."""
     key = f"order-{payment.order.public_id}-pi-{payment.sequence}-refund-{key_suffix}"
     refund, created = Refund.objects.get_or_create(
         idempotency_key=key,
@@ -412,45 +457,201 @@ def _queue_refund(payment: Payment, *, amount: Decimal, reason: str, key_suffix:
             "amount": amount,
             "currency": payment.currency,
             "reason": reason,
+            "stripe_reason": stripe_reason or STRIPE_REFUND_REASONS.get(reason, ""),
+            "note": note,
+            "restock": restock,
+            "requested_by": requested_by,
+            "status": (
+                RefundStatus.AWAITING_APPROVAL if awaiting_approval else RefundStatus.REQUESTED
+            ),
         },
     )
-    if created:
-        from apps.payments.tasks import execute_refund_task
-
-        refund_id = refund.pk
-        transaction.on_commit(lambda: execute_refund_task.enqueue(refund_id))
+    if created and refund.status == RefundStatus.REQUESTED:
+        _send_after_commit(refund)
     return refund
 
 
+def _send_after_commit(refund: Refund) -> None:
+    from apps.payments.tasks import execute_refund_task
+
+    refund_id = refund.pk
+    transaction.on_commit(lambda: execute_refund_task.enqueue(refund_id))
+
+
+def _refund_log_data(refund: Refund, **extra: Any) -> dict[str, Any]:
+    data = {
+        "refund_id": refund.pk,
+        "amount": str(refund.amount),
+        "currency": refund.currency,
+        "status": refund.status,
+    }
+    data.update({key: value for key, value in extra.items() if value not in (None, "")})
+    return data
+
+
+def _log_refund(order: Order, action: str, refund: Refund, *, user: Any = None, **extra) -> None:
+    """One audit-log entry on the order (Wagtail's history), in the caller's transaction."""
+    from wagtail.log_actions import log
+
+    log(order, action, user=user, data=_refund_log_data(refund, **extra))
+
+
+def _refund_actor(refund: Refund) -> Any:
+    """The staff member on whose behalf a refund went to Stripe (None: automatic)."""
+    return refund.approved_by or refund.requested_by
+
+
+def refundable_amount(payment: Payment, *, excluding: Refund | None = None) -> Decimal:
+    """What is left to refund: the amount paid minus refunds that succeeded or are on their
+    way (awaiting approval, requested, pending). Failed, canceled and rejected refunds never
+    count. Read under the payment lock to act on it."""
+    counted_refunds = payment.refunds.filter(status__in=list(COUNTED_REFUND_STATUSES))
+    if excluding is not None:
+        counted_refunds = counted_refunds.exclude(pk=excluding.pk)
+    counted = counted_refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return max(payment.amount - max(payment.amount_refunded, counted), Decimal("0"))
+
+
+def _check_refundable(
+    payment: Payment, amount: Decimal, *, excluding: Refund | None = None
+) -> None:
+    if not payment.is_paid:
+        raise RefundRefused(_("Only a successful payment can be refunded."))
+    if amount <= 0:
+        raise RefundRefused(_("The refund amount must be more than zero."))
+    left = refundable_amount(payment, excluding=excluding)
+    if amount > left:
+        raise RefundRefused(
+            _("The refund is more than what is left to refund (%(left)s).")
+            % {"left": format_money(left, payment.currency)}
+        )
+
+
 def request_refund(
-    *, payment_id: int, amount: Decimal | None = None, reason: str = RefundReason.CUSTOMER
+    *,
+    payment_id: int,
+    amount: Decimal | None,
+    stripe_reason: str,
+    note: str = "",
+    restock: bool = False,
+    requested_by: User | None,
+    idempotency_key: str,
 ) -> Refund:
-    """Staff refund of (part of) a paid payment; sent to Stripe after commit."""
+    """A staff refund of (part of) a paid payment. `amount` None refunds what is left.
+
+    `idempotency_key` is the refund form's own key (generated when the form was rendered):
+    the same key again returns the refund it created, so a double click or a resubmitted
+    form is one refund. Above settings.REFUND_APPROVAL_THRESHOLD the refund waits for
+    `approve_refund` (status AWAITING_APPROVAL, nothing sent); otherwise it is REQUESTED and
+    sent to Stripe after commit (callers may also call `execute_refund` right after commit to
+    show Stripe's answer). Raises RefundRefused."""
+    if not idempotency_key:
+        raise ValueError("a staff refund needs the refund form's idempotency key")
+    if requested_by is not None and not requested_by.has_perm("payments.issue_refund"):
+        raise RefundRefused(_("You do not have permission to issue refunds."))
+    if stripe_reason not in StripeRefundReason.values:
+        raise RefundRefused(_("Choose a reason for the refund."))
     with transaction.atomic():
-        _order, payment = _lock(payment_id)
-        if not payment.is_paid:
-            raise PaymentNotPossible(_("Only a successful payment can be refunded."))
-        requested = payment.refunds.exclude(
-            status__in=[RefundStatus.FAILED, RefundStatus.CANCELED]
+        order, payment = _lock(payment_id)
+        key_suffix = f"staff-{idempotency_key}"[:150]
+        existing = Refund.objects.filter(
+            idempotency_key=f"order-{order.public_id}-pi-{payment.sequence}-refund-{key_suffix}"
+        ).first()
+        if existing is not None:
+            return existing  # the same form submitted again
+        amount = refundable_amount(payment) if amount is None else amount
+        amount = quantize_charge(amount, payment.currency)  # Stripe's steps (0.010 KWD)
+        _check_refundable(payment, amount)
+        awaiting = amount > settings.REFUND_APPROVAL_THRESHOLD
+        refund = _queue_refund(
+            payment,
+            amount=amount,
+            reason=RefundReason.STAFF,
+            key_suffix=key_suffix,
+            stripe_reason=stripe_reason,
+            note=note,
+            restock=restock,
+            requested_by=requested_by,
+            awaiting_approval=awaiting,
         )
-        open_amount = sum((refund.amount for refund in requested), Decimal("0"))
-        available = payment.amount - max(payment.amount_refunded, open_amount)
-        amount = available if amount is None else amount
-        if amount <= 0 or amount > available:
-            raise PaymentNotPossible(_("The refund is more than what is left to refund."))
-        return _queue_refund(
-            payment, amount=amount, reason=reason, key_suffix=str(payment.refunds.count() + 1)
+        _log_refund(
+            order,
+            REFUND_AWAITING_APPROVAL if awaiting else REFUND_REQUESTED,
+            refund,
+            user=requested_by,
+            note=note,
+            stripe_reason=stripe_reason,
+            restock=restock or None,
         )
+        return refund
+
+
+def _lock_refund(refund_id: int) -> tuple[Order, Payment, Refund]:
+    payment_id = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
+    order, payment = _lock(payment_id)
+    return order, payment, Refund.objects.select_for_update().get(pk=refund_id)
+
+
+def _check_approver(refund: Refund, approver: User) -> None:
+    if not approver.has_perm("payments.approve_refund"):
+        raise RefundRefused(_("You do not have permission to approve refunds."))
+    if refund.requested_by_id is not None and refund.requested_by_id == approver.pk:
+        raise RefundRefused(_("You cannot approve your own refund request."))
+    if refund.status != RefundStatus.AWAITING_APPROVAL:
+        raise RefundRefused(_("This refund is not awaiting approval."))
+
+
+def approve_refund(*, refund_id: int, approver: User) -> Refund:
+    """A second staff member (with `payments.approve_refund`, not the requester) approves a
+    refund above the threshold: it becomes REQUESTED and is sent to Stripe after commit.
+    The remaining amount is checked again. Raises RefundRefused."""
+    with transaction.atomic():
+        order, payment, refund = _lock_refund(refund_id)
+        _check_approver(refund, approver)
+        # Checked again (a refund made meanwhile, e.g. in the Stripe Dashboard), without
+        # this refund itself, which already counts while it waits.
+        _check_refundable(payment, refund.amount, excluding=refund)
+        refund.status = RefundStatus.REQUESTED
+        refund.approved_by = approver
+        refund.approved_at = timezone.now()
+        refund.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+        _log_refund(order, REFUND_APPROVED, refund, user=approver)
+        _send_after_commit(refund)
+        return refund
+
+
+def reject_refund(*, refund_id: int, approver: User, note: str = "") -> Refund:
+    """An approver refuses a refund awaiting approval: it is never sent and stops counting.
+    The requester may withdraw (reject) their own request. Raises RefundRefused."""
+    with transaction.atomic():
+        order, _payment, refund = _lock_refund(refund_id)
+        own = refund.requested_by_id is not None and refund.requested_by_id == approver.pk
+        if not own and not approver.has_perm("payments.approve_refund"):
+            raise RefundRefused(_("You do not have permission to approve refunds."))
+        if refund.status != RefundStatus.AWAITING_APPROVAL:
+            raise RefundRefused(_("This refund is not awaiting approval."))
+        refund.status = RefundStatus.REJECTED
+        refund.approved_by = approver
+        refund.approved_at = timezone.now()
+        if note:
+            refund.note = f"{refund.note}\n{note}".strip()
+        refund.save(
+            update_fields=["status", "approved_by", "approved_at", "note", "updated_at"]
+        )
+        _log_refund(order, REFUND_REJECTED, refund, user=approver, note=note)
+        return refund
 
 
 def execute_refund(*, refund_id: int) -> Refund:
     """Send a requested refund to Stripe (outside locks), then record Stripe's answer.
 
-    The idempotency key comes from the refund row, so a retry never refunds twice. A
-    connection problem leaves it `requested` and raises (the task or the reconcile command
-    tries again)."""
+    The idempotency key comes from the refund row, so a retry (the task, the reconcile
+    command, the admin view right after commit) never refunds twice. Stripe refusing it
+    (GatewayRejected) marks it FAILED with Stripe's message in `error`, never counted; a
+    connection problem or a Stripe outage leaves it `requested` and raises
+    gateway.PaymentGatewayError (the task or the reconcile command tries again)."""
     refund = Refund.objects.select_related("payment__order").get(pk=refund_id)
-    if refund.status != RefundStatus.REQUESTED:
+    if refund.status != RefundStatus.REQUESTED or refund.stripe_refund_id:
         return refund
     payment = refund.payment
     try:
@@ -459,7 +660,7 @@ def execute_refund(*, refund_id: int) -> Refund:
             amount=refund.amount,
             currency=refund.currency,
             idempotency_key=refund.idempotency_key,
-            reason=STRIPE_REFUND_REASONS.get(refund.reason),
+            reason=refund.stripe_reason or STRIPE_REFUND_REASONS.get(refund.reason),
             metadata={
                 "order_number": payment.order.number,
                 "refund_request_id": str(refund.pk),
@@ -469,14 +670,30 @@ def execute_refund(*, refund_id: int) -> Refund:
     except gateway.GatewayRejected as exc:
         # E.g. already refunded in the Dashboard: nothing more will happen by retrying.
         with transaction.atomic():
-            _order, payment = _lock(payment.pk)
-            refund = Refund.objects.select_for_update().get(pk=refund_id)
-            if refund.status == RefundStatus.REQUESTED:
+            order, payment, refund = _lock_refund(refund_id)
+            if refund.status == RefundStatus.REQUESTED and not refund.stripe_refund_id:
                 refund.status = RefundStatus.FAILED
                 refund.error = str(exc)
                 refund.save(update_fields=["status", "error", "updated_at"])
+                _log_refund(order, REFUND_FAILED, refund, user=_refund_actor(refund),
+                            error=refund.error)
         return refund
-    return record_refund(refund=data)
+    return record_refund(refund=data) or Refund.objects.get(pk=refund_id)
+
+
+def _refund_changed(order: Order, refund: Refund, *, old_status: str) -> None:
+    """Audit log, restock: what follows a refund's status change reported by Stripe.
+    Called by `_upsert_refund` under the order -> payment -> refund locks."""
+    if refund.status == old_status:
+        return
+    if old_status == RefundStatus.REQUESTED and refund.idempotency_key:
+        _log_refund(order, REFUND_SENT, refund, user=_refund_actor(refund))
+    if refund.status == RefundStatus.FAILED:
+        _log_refund(order, REFUND_FAILED, refund, error=refund.error)
+    elif refund.status == RefundStatus.SUCCEEDED:
+        _log_refund(order, REFUND_SUCCEEDED, refund)
+        if refund.restock and restock_order(order_id=order.pk, actor=_refund_actor(refund)):
+            _log_refund(order, ORDER_RESTOCKED, refund, user=_refund_actor(refund))
 
 
 def record_refund(*, refund: dict[str, Any]) -> Refund | None:
@@ -521,7 +738,8 @@ def _apply_refunded_total(order: Order, payment: Payment, *, observed_at: int) -
     if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
         transition_order(
             order_id=order.pk, to_status=target,
-            note=f"Stripe refunds {payment.stripe_payment_intent_id}: {refunded} {payment.currency}",
+            note=f"Stripe refunds {payment.stripe_payment_intent_id}: {refunded} "
+                 f"{payment.currency}",
         )
 
 
@@ -540,6 +758,7 @@ def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refu
             reason=RefundReason.STRIPE,
             status=RefundStatus.REQUESTED,
         )
+    old_status = row.status
     row.stripe_refund_id = data["id"]
     new_status = data.get("status") or RefundStatus.PENDING
     if new_status in REFUND_RANK and REFUND_RANK[new_status] > REFUND_RANK[row.status]:
@@ -549,6 +768,10 @@ def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refu
             logger.error("Refund %s of %s failed: %s", data["id"],
                          payment.stripe_payment_intent_id, row.error)
     row.save()
+    _refund_changed(order, row, old_status=old_status)
+    if row.status == RefundStatus.SUCCEEDED and old_status != RefundStatus.SUCCEEDED:
+        # Amounts are read when it is sent, after _apply_refunded_total has run.
+        queue_order_email(order=order, kind=EmailKind.REFUND, cause=f"refund:{row.pk}")
     return row
 
 
@@ -571,10 +794,6 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
             _record_attempt(payment, key=f"charge:{charge['id']}",
                             status=PaymentStatus.SUCCEEDED, charge_id=charge["id"],
                             brand=brand, last4=last4)
-            currency = charge["currency"].upper()
-            refunded = from_minor_units(charge.get("amount_refunded") or 0, currency)
-            if refunded > payment.amount_refunded and payment.is_paid:
-                payment.amount_refunded = refunded
         elif charge.get("status") == "failed":
             _record_attempt(
                 payment, key=f"charge:{charge['id']}", status=PaymentStatus.FAILED,
@@ -585,12 +804,37 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
         payment.save()
         for refund in (charge.get("refunds") or {}).get("data") or []:
             _upsert_refund(order, payment, refund)
+        if charge.get("status") == "succeeded":
+            _apply_charge_refunded(payment, charge)
         result = _settle(order, payment)
         _apply_refunded_total(result.order, payment, observed_at=observed_at)
         return FulfilmentResult(
             payment=payment, order=Order.objects.get(pk=order.pk),
             order_paid_now=result.order_paid_now, refund=result.refund,
         )
+
+
+def _apply_charge_refunded(payment: Payment, charge: dict[str, Any]) -> None:
+    """Raise the payment's refunded total to the charge's `amount_refunded`, less our refunds
+    Stripe has not confirmed: Stripe counts a pending refund there at once (and takes a
+    failed one out again later), but a refund counts for the shop only once it succeeded.
+    Refunds we do not know (made in the Dashboard, no refund event yet) count as Stripe
+    reports them. Caller holds the locks."""
+    if not payment.is_paid:
+        return
+    currency = charge["currency"].upper()
+    reported = from_minor_units(charge.get("amount_refunded") or 0, currency)
+    unconfirmed = payment.refunds.filter(
+        status__in=[
+            RefundStatus.REQUESTED, RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION,
+            RefundStatus.FAILED, RefundStatus.CANCELED,
+        ],
+        stripe_refund_id__isnull=False,
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    confirmed = reported - unconfirmed
+    if confirmed > payment.amount_refunded:
+        payment.amount_refunded = confirmed
+        payment.save(update_fields=["amount_refunded", "updated_at"])
 
 
 def record_dispute(*, dispute: dict[str, Any]) -> Payment | None:
@@ -605,6 +849,20 @@ def record_dispute(*, dispute: dict[str, Any]) -> Payment | None:
     closed = {"won", "lost", "warning_closed"}
     with transaction.atomic():
         order, payment = _lock(payment.pk)
+        # Staff alert, once per dispute (a redelivered or later event queues nothing).
+        queue_order_email(
+            order=order, kind=EmailKind.DISPUTE_ALERT, cause=f"dispute:{dispute.get('id')}",
+            data={
+                "dispute_id": str(dispute.get("id") or ""),
+                "amount": dispute.get("amount") or 0,
+                "currency": str(dispute.get("currency") or order.currency),
+                "reason": str(dispute.get("reason") or ""),
+                "status": str(dispute.get("status") or ""),
+                "due_by": (dispute.get("evidence_details") or {}).get("due_by"),
+                "livemode": bool(dispute.get("livemode")),
+                "payment_intent": payment.stripe_payment_intent_id,
+            },
+        )
         if payment.dispute_status not in closed:
             payment.dispute_status = str(dispute.get("status") or "")[:40]
             payment.save(update_fields=["dispute_status", "updated_at"])
@@ -648,6 +906,47 @@ def cancel_open_payments(*, order: Order) -> list[Payment]:
         if result is not None:
             done.append(result.payment)
     return done
+
+
+@dataclass
+class ExpiryReport:
+    orders_cancelled: list[str]
+    payments_canceled: list[str]
+    errors: list[str]
+
+
+def expire_unpaid_orders(*, now: datetime | None = None) -> ExpiryReport:
+    """Cancel unpaid orders whose stock reservation ran out (their stock goes back), then
+    cancel their open PaymentIntents at Stripe so they can no longer be paid.
+
+    The Stripe calls run after the orders' transactions commit and outside any lock. A
+    Stripe error is logged and left for `reconcile_payments`, which cancels the open intents
+    of cancelled orders too. An intent that succeeded meanwhile is fulfilled instead
+    (`cancel_open_payments`): the order is reinstated, or the money refunded. Called from
+    inside `atomic()`, the Stripe part (and its entries in the report) waits for the commit.
+    """
+    report = ExpiryReport(orders_cancelled=release_expired_orders(now=now),
+                          payments_canceled=[], errors=[])
+    for number in report.orders_cancelled:
+        transaction.on_commit(
+            lambda number=number: _cancel_payments_of_expired(number, report), robust=True
+        )
+    return report
+
+
+def _cancel_payments_of_expired(number: str, report: ExpiryReport) -> None:
+    order = Order.objects.get(number=number)
+    try:
+        canceled = cancel_open_payments(order=order)
+    except gateway.PaymentGatewayError as exc:
+        logger.warning("Order %s expired; its PaymentIntent is left for reconcile_payments: "
+                       "%s", number, exc)
+        report.errors.append(f"{number}: {exc}")
+        return
+    report.payments_canceled.extend(
+        payment.stripe_payment_intent_id for payment in canceled
+        if payment.status == PaymentStatus.CANCELED
+    )
 
 
 # --- reconciliation -----------------------------------------------------------------------

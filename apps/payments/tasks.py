@@ -1,10 +1,6 @@
-"""Work done after commit: refund calls to Stripe, and what follows a successful payment."""
-
-import logging
+"""Work done after commit: refund calls to Stripe. (E-mails after a payment: apps.emails.)"""
 
 from django_tasks import task
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -13,11 +9,3 @@ def execute_refund_task(refund_id: int) -> str:
 
     refund = execute_refund(refund_id=refund_id)
     return refund.status if refund is not None else ""
-
-
-@task()
-def payment_succeeded(payment_id: int) -> int:
-    """Queued once per paid order, after commit. The confirmation e-mail hooks in here
-    (issue 3, not built yet)."""
-    logger.info("Payment %s succeeded", payment_id)
-    return payment_id

@@ -1,3 +1,4 @@
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -5,12 +6,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.middleware import csp_allow
-from apps.orders.models import Order
+from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import order_for_customer, order_for_guest_token
 from apps.payments import gateway
 from apps.payments.forms import SandboxCardForm
@@ -55,11 +57,25 @@ def _with_token(url: str, token: str | None) -> str:
 
 
 # Stripe.js and its frames (Payment Element, 3-D Secure) and nothing else foreign.
-stripe_csp = csp_allow(
+_allow_stripe = csp_allow(
     script_src=["https://js.stripe.com"],
     frame_src=["https://js.stripe.com", "https://hooks.stripe.com"],
     connect_src=["https://api.stripe.com"],
 )
+
+
+def stripe_csp(view):
+    """The page may load Stripe.js; in the sandbox it loads nothing foreign, so the
+    storefront's own policy stays."""
+    with_stripe = _allow_stripe(view)
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if settings.STRIPE_SANDBOX:
+            return view(request, *args, **kwargs)
+        return with_stripe(request, *args, **kwargs)
+
+    return wrapped
 
 
 @stripe_csp
@@ -78,6 +94,9 @@ def pay(request, number: str):
                "decline_messages": decline_messages()}
     if settings.STRIPE_SANDBOX:
         context["test_cards"] = sandbox_test_cards()
+        # Kept left to right as one unit inside the (Arabic) sentence.
+        context["test_card"] = format_html('<bdi dir="ltr" class="card-number">{}</bdi>',
+                                           context["test_cards"][0][0])
     try:
         payment = start_payment(order=order)
     except PaymentNotPossible as error:
@@ -114,7 +133,6 @@ def pay(request, number: str):
     return render(request, "payments/pay.html", context)
 
 
-@stripe_csp
 @require_http_methods(["GET"])
 def pay_return(request, number: str):
     """Where Stripe (or the sandbox stand-in) sends the shopper after confirmPayment.
@@ -145,6 +163,13 @@ def pay_return(request, number: str):
     elif payment.status == PaymentStatus.PENDING:
         # Not confirmed at all (the shopper came here directly): back to the payment page.
         return redirect(_with_token(reverse("payments:pay", kwargs={"number": number}), token))
+    elif payment.status == PaymentStatus.REQUIRES_ACTION:
+        # The bank's check was left unfinished.
+        outcome = "failed"
+        error = failure_message("authentication_required")
+    elif payment.status == PaymentStatus.CANCELED or order.status == OrderStatus.CANCELLED:
+        outcome = "failed"
+        error = _("This order was cancelled and can no longer be paid.")
     else:
         outcome = "failed"
         error = failure_message(payment.failure_code, payment.decline_code)
@@ -155,7 +180,9 @@ def pay_return(request, number: str):
         "error": error,
         "token": token,
         "order_url": _order_page(order, token),
-        "retry_url": _with_token(reverse("payments:pay", kwargs={"number": number}), token),
+        # "Try again" only while the order can still be paid.
+        "retry_url": _with_token(reverse("payments:pay", kwargs={"number": number}), token)
+        if order.is_awaiting_payment else "",
     }
     return render(request, "payments/pay_return.html", context)
 
@@ -181,9 +208,11 @@ def sandbox_confirm(request, number: str):
         .first()
     )
     if payment is None:
-        return JsonResponse({"error": {"type": "invalid_request_error",
-                                       "message": failure_message("processing_error")}},
-                            status=404)
+        # Not this order's payment (or a stale page): Stripe.js would answer the same.
+        return JsonResponse({"error": {
+            "type": "invalid_request_error", "code": "resource_missing",
+            "message": _("This payment could not be found. Please reload the page."),
+        }}, status=404)
     outcome = request.POST.get("three_ds") or None
     try:
         if outcome:
@@ -195,11 +224,7 @@ def sandbox_confirm(request, number: str):
                                        "message": failure_message("incorrect_number")}},
                             status=400)
     except StripeErrorResponse as exc:
-        code = exc.error.get("code")
-        return JsonResponse({"error": {"type": exc.error.get("type"), "code": code,
-                                       "message": failure_message(code,
-                                                                  exc.error.get("decline_code"))}},
-                            status=exc.status)
+        return JsonResponse({"error": _confirm_error(exc.error)}, status=exc.status)
     summary = {"id": intent["id"], "status": intent["status"]}
     error = intent.get("last_payment_error")
     if intent["status"] == "requires_payment_method" and error:
@@ -209,6 +234,23 @@ def sandbox_confirm(request, number: str):
             "message": failure_message(error.get("code"), error.get("decline_code")),
         }}, status=402)
     return JsonResponse({"payment_intent": summary})
+
+
+def _confirm_error(error: dict) -> dict:
+    """A Stripe error for the page, in its language. As with Stripe.js, a confirmation of
+    an intent that is no longer open (a replay, another tab) carries the intent, so the page
+    can go on to the return page when it was paid meanwhile."""
+    code = error.get("code")
+    answer = {"type": error.get("type"), "code": code,
+              "message": failure_message(code, error.get("decline_code"))}
+    intent = error.get("payment_intent")
+    if code == "payment_intent_unexpected_state" and isinstance(intent, dict):
+        answer["payment_intent"] = {"id": intent["id"], "status": intent["status"]}
+        if intent["status"] in ("succeeded", "processing"):
+            answer["message"] = _("This order is already paid.")
+        elif intent["status"] == "canceled":
+            answer["message"] = _("This order was cancelled and can no longer be paid.")
+    return answer
 
 
 def _sandbox_attempt(payment, data):
@@ -230,7 +272,7 @@ def _sandbox_attempt(payment, data):
     except InvalidCardNumber:
         return failure_message("incorrect_number")
     except StripeErrorResponse as error:
-        return error.error.get("message") or failure_message(None)
+        return _confirm_error(error.error)["message"]
     try:
         result = refresh_payment(payment=payment)
     except gateway.PaymentGatewayError as error:

@@ -143,6 +143,23 @@ def process_event(event: dict[str, Any]) -> WebhookResult:
     return WebhookResult(200, detail)
 
 
+def payment_intent_of(event: dict[str, Any]) -> str:
+    """The PaymentIntent id an event is about: the object's `id` for payment_intent.*
+    events, its `payment_intent` for charges, refunds and disputes; "" when none."""
+    obj = (event.get("data") or {}).get("object") or {}
+    if not isinstance(obj, dict):
+        return ""
+    if obj.get("object") == "payment_intent" or str(event.get("type", "")).startswith(
+        "payment_intent."
+    ):
+        value = obj.get("id")
+    else:
+        value = obj.get("payment_intent")
+    if isinstance(value, dict):  # expanded
+        value = value.get("id")
+    return str(value)[:255] if isinstance(value, str) else ""
+
+
 def _store(event: dict[str, Any]) -> StripeEvent:
     """Insert the event row, or lock the existing one (another delivery of the same event:
     on PostgreSQL the insert waits until that one commits or rolls back)."""
@@ -154,6 +171,7 @@ def _store(event: dict[str, Any]) -> StripeEvent:
                 livemode=bool(event.get("livemode")),
                 api_version=str(event.get("api_version") or "")[:40],
                 stripe_created=event["created"],
+                payment_intent_id=payment_intent_of(event),
                 payload=event,
             )
     except IntegrityError:
@@ -171,6 +189,7 @@ def _record_failure(event: dict[str, Any], exc: Exception) -> None:
                     "livemode": bool(event.get("livemode")),
                     "api_version": str(event.get("api_version") or "")[:40],
                     "stripe_created": event["created"],
+                    "payment_intent_id": payment_intent_of(event),
                     "payload": event,
                     "error": text,
                 },

@@ -141,6 +141,8 @@ FORMAT_MODULE_PATH = ["config.formats"]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ar", "العربية"), ("en", "English")]
+# No staff e-mail hashes to gravatar.com (a third party; unreachable offline).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -174,24 +176,41 @@ ACCOUNT_ADAPTER = "apps.users.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 
 # --- E-mail (django-anymail) -----------------------------------------------------------
-# The embedded default writes each message as a file under var/mail/ so a newcomer can
-# open it; set EMAIL_BACKEND to an anymail backend (and its keys) in production.
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+# The embedded default writes each message as one .eml file under var/mail/ so a newcomer can
+# open it. Production picks an anymail backend, e.g.
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with POSTMARK_SERVER_TOKEN (see
+# docs/emails.md for Mailgun, SendGrid, Amazon SES, Brevo, ...).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="apps.emails.backends.EmlFileBackend")
+EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Gulf Emperor <orders@gulf-emperor.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Only the variables that are set reach anymail, so each ESP keeps its own defaults.
 ANYMAIL = {
     key: value
     for key, value in {
         "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
         "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+        "MAILGUN_API_URL": env("MAILGUN_API_URL", default=""),  # EU: https://api.eu.mailgun.net/v3
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
         "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
         "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
         "BREVO_API_KEY": env("BREVO_API_KEY", default=""),
+        "MAILJET_API_KEY": env("MAILJET_API_KEY", default=""),
+        "MAILJET_SECRET_KEY": env("MAILJET_SECRET_KEY", default=""),
+        "RESEND_API_KEY": env("RESEND_API_KEY", default=""),
+        "SPARKPOST_API_KEY": env("SPARKPOST_API_KEY", default=""),
+        # Amazon SES uses boto3's usual credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+        # AWS_REGION or an instance role); only the optional configuration set is ours.
+        "AMAZON_SES_CONFIGURATION_SET_NAME": env("AMAZON_SES_CONFIGURATION_SET_NAME", default=""),
+        # "user:password" for HTTP basic auth on anymail's tracking webhooks (/anymail/...).
         "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
     }.items()
     if value
 }
+# A provider error is retried with exponential backoff (base, 2x, 4x, ... seconds) until the
+# message has been tried EMAIL_MAX_ATTEMPTS times; then it is marked failed for staff.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
 
 # --- Background tasks (django-tasks) ---------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
@@ -202,6 +221,8 @@ SHOP_VAT_RATE = Decimal(env("SHOP_VAT_RATE", default="0.15"))
 # Minutes an unpaid order keeps its stock before `release_expired_orders` returns it.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=60)
 ORDER_NUMBER_PREFIX = env("ORDER_NUMBER_PREFIX", default="GE")
+# Absolute links in e-mails (payment retry, order page) start with this.
+SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Legal identity shown in the footer and in e-mails (Saudi e-commerce law asks for it).
 SHOP_IDENTITY = {
     "name_ar": env("SHOP_NAME_AR", default="الإمبراطور الخليجي"),
@@ -213,6 +234,10 @@ SHOP_IDENTITY = {
     "email": env("SHOP_EMAIL", default="care@gulf-emperor.example"),
     "phone": env("SHOP_PHONE", default="+966110000000"),
 }
+# Who gets staff alerts (a new Stripe dispute): comma-separated e-mail addresses.
+SHOP_STAFF_ALERT_EMAILS = env.list("SHOP_STAFF_ALERT_EMAILS", default=[SHOP_IDENTITY["email"]])
+# The language staff alerts start with ("ar" or "en"); the other one follows.
+SHOP_STAFF_ALERT_LANGUAGE = env("SHOP_STAFF_ALERT_LANGUAGE", default=LANGUAGE_CODE)
 
 # --- Payments (Stripe) -----------------------------------------------------------------
 # Without STRIPE_SECRET_KEY the shop talks to the in-project offline sandbox
@@ -232,6 +257,9 @@ STRIPE_CONNECT_TIMEOUT = env.float("STRIPE_CONNECT_TIMEOUT", default=5.0)
 STRIPE_READ_TIMEOUT = env.float("STRIPE_READ_TIMEOUT", default=20.0)
 # Seconds a webhook signature stays valid (Stripe's own default).
 STRIPE_WEBHOOK_TOLERANCE = 300
+# A staff refund above this amount (in the shop currency's major units) waits until another
+# staff member with `payments.approve_refund` approves it before it is sent to Stripe.
+REFUND_APPROVAL_THRESHOLD = Decimal(env("REFUND_APPROVAL_THRESHOLD", default="1000.00"))
 
 LOGGING = {
     "version": 1,

@@ -2,18 +2,16 @@
  * Payment Element would be, confirms the PaymentIntent with the sandbox (authorised by the
  * intent's client secret, as Stripe.js is), plays the bank's 3-D Secure challenge, and then
  * goes to return_url like stripe.confirmPayment. No card data ever leaves the sandbox.
- * Without JavaScript the page's server-side sandbox form is used instead. */
+ * Without JavaScript the page's server-side sandbox form is used instead.
+ * Button and error handling: pay-form.js. */
 (function () {
   "use strict";
-  var form = document.getElementById("payment-form");
-  if (!form || form.dataset.mode !== "sandbox") return;
+  var pay = window.PayForm;
+  if (!pay || pay.form.dataset.mode !== "sandbox") return;
+  var form = pay.form;
 
   var element = document.getElementById("payment-element");
-  var button = document.getElementById("pay-button");
-  var message = document.getElementById("payment-message");
   var fallback = document.querySelector(".sandbox-card-form");
-  var idleLabel = button.innerHTML;
-  var busy = false;
 
   element.appendChild(document.getElementById("sandbox-card-element").content.cloneNode(true));
   var numberInput = document.getElementById("sandbox-card-number");
@@ -22,33 +20,6 @@
   });
   if (fallback) fallback.hidden = true;
   form.hidden = false;
-
-  function setBusy(on) {
-    busy = on;
-    button.disabled = on;
-    form.setAttribute("aria-busy", on ? "true" : "false");
-    if (on) button.textContent = button.dataset.busyLabel;
-    else button.innerHTML = idleLabel;
-  }
-
-  function showError(text) {
-    message.textContent = text || form.dataset.genericError;
-    message.setAttribute("role", "alert");
-    message.hidden = false;
-  }
-
-  function clearError() {
-    message.textContent = "";
-    message.hidden = true;
-  }
-
-  function toReturnUrl(intent) {
-    var url = new URL(form.dataset.returnUrl, window.location.href);
-    url.searchParams.set("payment_intent", intent.id);
-    url.searchParams.set("payment_intent_client_secret", form.dataset.clientSecret);
-    url.searchParams.set("redirect_status", intent.status === "succeeded" ? "succeeded" : "pending");
-    window.location.assign(url.toString());
-  }
 
   function confirm(fields) {
     var body = new URLSearchParams(fields);
@@ -64,10 +35,10 @@
     });
   }
 
+  // The sandbox answers like Stripe.js: {payment_intent} or {error} (already translated).
   function handle(result) {
     if (result.error) {
-      setBusy(false);
-      showError(result.error.message);
+      if (!pay.paidMeanwhile(result.error)) pay.failed(result.error.message);
       return;
     }
     var intent = result.payment_intent;
@@ -75,12 +46,11 @@
       challenge();
       return;
     }
-    toReturnUrl(intent);  // keeps the button busy until the page changes
+    pay.goToReturnPage(intent);  // keeps the button busy until the page changes
   }
 
   function failed() {
-    setBusy(false);
-    showError(form.dataset.genericError);
+    pay.failed(null);
   }
 
   function challenge() {
@@ -98,17 +68,13 @@
     box.querySelector("button").focus();
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    if (busy) return;  // no double submission
-    clearError();
-    setBusy(true);
+  pay.onSubmit(function () {
     confirm({card_number: numberInput.value}).then(handle, failed);
   });
 
   // Came back while the bank's check is pending (e.g. after a reload).
   if (form.dataset.status === "requires_action") {
-    setBusy(true);
+    pay.setBusy(true);
     challenge();
   }
 })();

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Site
 
+from apps.catalog.management.commands.seed_demo import STAFF_ACCOUNTS
 from apps.catalog.models import CategoryPage, HomePage, Product, ProductPage
 from apps.orders.models import ShippingZone
 from apps.users.models import User
@@ -58,8 +59,17 @@ def test_seed_demo_is_idempotent_and_bilingual(client, queued_tasks):
         english = page.get_translation_or_none(english_locale)
         assert english is not None and english.title != page.title
     # the demo accounts can sign in
-    assert EmailAddress.objects.filter(verified=True).count() == 2
+    assert EmailAddress.objects.filter(verified=True).count() == 5
     assert User.objects.filter(is_staff=True).count() == 1
+    # staff of each admin group: Support views, Refunds refunds, Managers approve
+    for email, password, _group, _name in STAFF_ACCOUNTS:
+        assert password in out.getvalue()
+        user = User.objects.get(email=email)
+        assert user.has_perm("wagtailadmin.access_admin") and not user.is_superuser
+    assert not User.objects.get(email="support@gulf-emperor.example").has_perm(
+        "payments.issue_refund")
+    assert User.objects.get(email="manager@gulf-emperor.example").has_perm(
+        "payments.approve_refund")
     # and the shop is browsable in both languages
     for url in ("/ar/", "/en/", "/ar/perfumes/", "/en/coffee/"):
         assert client.get(url).status_code == 200, url

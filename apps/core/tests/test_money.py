@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from apps.core.money import format_money, from_minor_units, quantize, to_minor_units
+from apps.core.money import format_money, from_minor_units, quantize, to_minor_units, quantize_charge
 
 LRM_RLM = "\u200e\u200f"
 
@@ -78,3 +78,19 @@ def test_three_decimal_amounts_must_be_whole_multiples_of_ten_minor_units():
 def test_unknown_currency_is_refused():
     with pytest.raises(ValueError):
         to_minor_units(Decimal("1"), "XYZ")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("12.345", "KWD", Decimal("12.350")),
+        ("12.344", "KWD", Decimal("12.340")),
+        ("0.004", "BHD", Decimal("0.000")),
+        ("12.345", "SAR", Decimal("12.35")),
+        ("12.344", "SAR", Decimal("12.34")),
+    ],
+)
+def test_charge_amounts_are_in_steps_stripe_accepts(amount, currency, expected):
+    charged = quantize_charge(amount, currency)
+    assert charged == expected
+    assert to_minor_units(charged, currency) % (10 if currency == "KWD" or currency == "BHD" else 1) == 0

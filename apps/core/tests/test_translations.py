@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_for
+from apps.payments.sandbox.services import sandbox_confirm
 from apps.users.tests.factories import AddressFactory
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -185,6 +186,11 @@ def arabic_pages(client, catalog, oud, customer, shipping_zones):
     pages["order detail"] = shopper.get(f"/ar/account/orders/{order.number}/")
     pages["address book"] = shopper.get("/ar/account/addresses/")
     pages["new address"] = shopper.get("/ar/account/addresses/new/")
+    pages["payment"] = shopper.get(f"/ar/orders/{order.number}/pay/")
+    # The shopper's card was declined: the return page explains and offers a retry.
+    sandbox_confirm(pages["payment"].context["payment"].stripe_payment_intent_id,
+                    "4000000000000002")
+    pages["payment return"] = shopper.get(f"/ar/orders/{order.number}/pay/return/")
     return pages
 
 

@@ -89,3 +89,15 @@ def test_zone_without_threshold_always_charges(db):
 
     assert totals.shipping == Decimal("30.00")
     assert totals.free_shipping_from is None
+
+
+def test_three_decimal_currency_totals_are_amounts_stripe_can_charge(settings):
+    # Stripe takes KWD/BHD/OMR only in steps of 10 fils: 3 x 1.235 KWD = 3.705 -> 3.710
+    settings.SHOP_CURRENCY = "KWD"
+    ShippingZoneFactory(cities=["riyadh"], rate=Decimal("1.234"), free_above=None)
+
+    totals = compute_totals(lines=[(Decimal("1.235"), 3)], city="riyadh")
+
+    assert totals.subtotal == Decimal("3.710")
+    assert totals.shipping == Decimal("1.230")
+    assert totals.total == Decimal("4.940")

@@ -11,6 +11,11 @@ class Behaviour(StrEnum):
     SUCCEED = "succeed"
     DECLINE = "decline"
     THREE_D_SECURE = "three_d_secure"
+    # Stripe's "asynchronous refund failure" card: the payment succeeds; a refund of it is
+    # accepted (pending) and then fails with failure_reason "expired_or_canceled_card".
+    # (Stripe may show the refund as succeeded before it fails; the sandbox keeps it pending
+    # until it fails, the case the shop must never count as refunded.)
+    REFUND_FAILS = "refund_fails"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ TEST_CARDS: dict[str, TestCard] = {
         TestCard("4000000000009979", "visa", Behaviour.DECLINE, decline_code="stolen_card"),
         TestCard("4000002500003155", "visa", Behaviour.THREE_D_SECURE),
         TestCard("4000002760003184", "visa", Behaviour.THREE_D_SECURE),
+        TestCard("4000000000005126", "visa", Behaviour.REFUND_FAILS),
     ]
 }
 
@@ -56,6 +62,7 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_chargeDeclinedStolenCard": "4000000000009979",
     "pm_card_authenticationRequired": "4000002760003184",
     "pm_card_authenticationRequiredOnSetup": "4000002500003155",
+    "pm_card_refundFail": "4000000000005126",
 }
 
 # What Stripe says to the card holder for each decline code (error.message).

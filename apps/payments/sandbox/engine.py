@@ -658,7 +658,7 @@ def confirm(
             code="payment_intent_unexpected_state",
         )
     method = _payment_method(card)
-    if card.behaviour == Behaviour.SUCCEED:
+    if card.behaviour in (Behaviour.SUCCEED, Behaviour.REFUND_FAILS):
         return _succeed(ctx, intent, method, three_d_secure=False)
     if card.behaviour == Behaviour.DECLINE:
         raise _decline(ctx, intent, method, card.decline_code)
@@ -798,10 +798,16 @@ def create_refund(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def settle_refund(ctx: Context, refund_id: str) -> dict[str, Any]:
-    """The card network accepted the refund: pending -> succeeded, `refund.updated`."""
+    """The card network accepted the refund: pending -> succeeded, `refund.updated`. For a
+    payment made with the refund-failure test card (4000 0000 0000 5126) it fails instead."""
     refund = load("refund", refund_id, for_update=True)
     if refund is None or refund["status"] != "pending":
         return refund or {}
+    method = SandboxObject.objects.filter(
+        kind="payment_method", pk=refund.get("payment_method") or ""
+    ).first()
+    if method is not None and method.meta.get("behaviour") == Behaviour.REFUND_FAILS:
+        return _fail_refund(ctx, refund)
     refund["status"] = "succeeded"
     refund["balance_transaction"] = new_id("txn")
     refund["destination_details"]["card"].update(
@@ -817,6 +823,27 @@ def settle_refund(ctx: Context, refund_id: str) -> dict[str, Any]:
                 item.update(copy.deepcopy(refund))
         save("charge", charge)
     emit(ctx, "refund.updated", refund, previous_attributes={"status": "pending"})
+    return refund
+
+
+def _fail_refund(ctx: Context, refund: dict[str, Any]) -> dict[str, Any]:
+    """pending -> failed: the money goes back to the balance, the charge's amount_refunded
+    drops again; `refund.failed` and `refund.updated` (and `charge.refund.updated`)."""
+    refund["status"] = "failed"
+    refund["failure_reason"] = "expired_or_canceled_card"
+    refund["failure_balance_transaction"] = new_id("txn")
+    save("refund", refund)
+    charge = load("charge", refund["charge"], for_update=True)
+    if charge is not None:
+        charge["amount_refunded"] = max(0, charge["amount_refunded"] - refund["amount"])
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+        for item in charge["refunds"]["data"]:
+            if item["id"] == refund["id"]:
+                item.update(copy.deepcopy(refund))
+        save("charge", charge)
+    emit(ctx, "refund.failed", refund, previous_attributes={"status": "pending"})
+    emit(ctx, "refund.updated", refund, previous_attributes={"status": "pending"})
+    emit(ctx, "charge.refund.updated", refund, previous_attributes={"status": "pending"})
     return refund
 
 

@@ -21,3 +21,26 @@ class SandboxObject(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class SandboxRequest(models.Model):
+    """Every API request the sandbox received, as Stripe's Dashboard request log shows it:
+    tests assert on what reached "Stripe" (one refund call for a double-submitted form,
+    none for a refused refund)."""
+
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255, db_index=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    params = models.JSONField(default=dict)
+    # 0: the connection failed (an injected connection_error).
+    status = models.PositiveSmallIntegerField(default=0)
+    # Answered from a stored idempotent response (`Idempotent-Replayed: true`).
+    replayed = models.BooleanField(default=False)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 
 from apps.payments.sandbox import engine
 from apps.payments.sandbox.engine import Context, StripeErrorResponse, new_id
-from apps.payments.sandbox.models import SandboxObject
+from apps.payments.sandbox.models import SandboxObject, SandboxRequest
 
 Response = tuple[int, dict[str, Any], dict[str, str]]
 
@@ -185,7 +185,30 @@ def _headers(request_id: str, status: int, idempotency_key: str | None) -> dict[
 
 
 def handle(method: str, url: str, headers: dict[str, str], post_data: Any) -> Response:
-    """Answer one API request: (status, JSON body, response headers)."""
+    """Answer one API request: (status, JSON body, response headers), and keep it in the
+    request log (`SandboxRequest`, in the caller's transaction)."""
+    method = method.upper()
+    parts = urlsplit(url)
+    lowered = {key.lower(): value for key, value in (headers or {}).items()}
+    entry = SandboxRequest(
+        method=method,
+        path=parts.path[:255],
+        idempotency_key=(lowered.get("idempotency-key") or "")[:255] if method == "POST" else "",
+        params=decode_params(post_data if method == "POST" else parts.query),
+    )
+    try:
+        status, body, response_headers = _answer(method, url, headers, post_data)
+    except SandboxConnectionError:
+        entry.save()
+        raise
+    entry.status = status
+    entry.replayed = response_headers.get("Idempotent-Replayed") == "true"
+    entry.request_id = response_headers.get("Request-Id", "")[:64]
+    entry.save()
+    return status, body, response_headers
+
+
+def _answer(method: str, url: str, headers: dict[str, str], post_data: Any) -> Response:
     method = method.upper()
     parts = urlsplit(url)
     path = parts.path

@@ -107,15 +107,27 @@ def sandbox(committed):
     return SandboxActions(committed)
 
 
+EMAIL_TASK = "apps.emails.tasks.send_email_task"
+
+
 @pytest.fixture
 def enqueued():
-    """Paths of the tasks enqueued during the test."""
+    """Paths of the tasks enqueued during the test; an e-mail send task is listed as
+    "e-mail:<kind>" (e.g. "e-mail:order_confirmed"), so tests count each message queued."""
     from django_tasks.signals import task_enqueued
+
+    from apps.emails.models import EmailRecord
 
     paths: list[str] = []
 
     def record(sender, task_result, **kwargs):
-        paths.append(task_result.task.module_path)
+        path = task_result.task.module_path
+        if path == EMAIL_TASK:
+            kind = EmailRecord.objects.filter(pk=task_result.args[0]).values_list(
+                "kind", flat=True
+            ).first()
+            path = f"e-mail:{kind}"
+        paths.append(path)
 
     task_enqueued.connect(record)
     yield paths

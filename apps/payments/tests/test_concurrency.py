@@ -21,7 +21,7 @@ from apps.payments.webhooks import process_webhook
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SUCCEEDED_TASK = "apps.payments.tasks.payment_succeeded"
+SUCCEEDED_TASK = "e-mail:order_confirmed"  # the confirmation e-mail queued
 
 
 def run_together(*functions, timeout=60):

@@ -26,7 +26,7 @@ from apps.payments.webhooks import process_webhook
 
 pytestmark = pytest.mark.django_db
 
-SUCCEEDED_TASK = "apps.payments.tasks.payment_succeeded"
+SUCCEEDED_TASK = "e-mail:order_confirmed"  # the confirmation e-mail queued
 
 
 def deliver(event):

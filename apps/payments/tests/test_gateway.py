@@ -54,7 +54,9 @@ def test_create_sends_minor_units_metadata_and_our_idempotency_key(order):
 
 
 def test_three_decimal_amounts_must_be_multiples_of_ten():
-    with pytest.raises(ValueError):
+    # Refused before anything is sent, as Stripe would refuse it: the pay page shows a
+    # message instead of a 500.
+    with pytest.raises(gateway.GatewayRejected):
         gateway.create_payment_intent(
             amount=Decimal("12.345"), currency="KWD", order_id=1, order_number="X",
             order_public_id="x", sequence=1, description="",

@@ -94,13 +94,22 @@ def test_three_d_secure(customer_client, my_order, outcome, paid, html):
         assert "3-D Secure" in " ".join(html.alerts(response))
 
 
-def test_stripe_down_shows_a_message_never_a_500(customer_client, my_order, html):
-    inject_fault(kind="connection_error", times=3)
+@pytest.mark.parametrize(("fault", "times", "says"), [
+    ("connection_error", 3, "try again in a moment"),  # the SDK retried twice
+    ("rate_limit", 1, "try again in a moment"),  # not retried by the SDK
+    ("api_error", 3, "try again in a moment"),
+    ("invalid_request", 1, "contact us"),
+    ("authentication", 1, "contact us"),
+])
+def test_stripe_errors_show_a_message_never_a_500(customer_client, my_order, html, fault,
+                                                  times, says):
+    inject_fault(kind=fault, times=times)
 
     response = customer_client.get(pay_url(my_order, "en"))
 
     assert response.status_code == 200
-    assert "try again" in " ".join(html.alerts(response))
+    assert says in " ".join(html.alerts(response))
+    assert html.links(response, "retry-payment") == [pay_url(my_order, "en")]
     my_order.refresh_from_db()
     assert my_order.status == OrderStatus.PENDING_PAYMENT
     assert customer_client.get(pay_url(my_order, "en")).context["payment"] is not None

@@ -32,7 +32,7 @@ from apps.payments.services import (
 pytestmark = pytest.mark.django_db
 
 
-SUCCEEDED_TASK = "apps.payments.tasks.payment_succeeded"
+SUCCEEDED_TASK = "e-mail:order_confirmed"  # the confirmation e-mail queued
 
 
 def test_the_first_visit_creates_the_intent_for_the_order_total(order):
@@ -242,20 +242,25 @@ def test_staff_refund_partial_then_rest(order, sandbox, committed):
     payment = start_payment(order=order)
     sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
 
-    committed(request_refund, payment_id=payment.pk, amount=Decimal("25.00"))
+    committed(request_refund, payment_id=payment.pk, amount=Decimal("25.00"),
+              stripe_reason="requested_by_customer", requested_by=None,
+              idempotency_key="form-1")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PARTIALLY_REFUNDED
     assert payment.amount_refunded == Decimal("25.00")
     order.refresh_from_db()
     assert order.status == OrderStatus.PARTIALLY_REFUNDED
 
-    committed(request_refund, payment_id=payment.pk)
+    committed(request_refund, payment_id=payment.pk, amount=None,
+              stripe_reason="requested_by_customer", requested_by=None,
+              idempotency_key="form-2")
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REFUNDED
     assert list(payment.refunds.values_list("amount", "status")) == [
         (Decimal("25.00"), "succeeded"), (Decimal("100.00"), "succeeded")]
     with pytest.raises(PaymentNotPossible):
-        request_refund(payment_id=payment.pk)
+        request_refund(payment_id=payment.pk, amount=None, stripe_reason="duplicate",
+                       requested_by=None, idempotency_key="form-3")
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED
     assert list(order.status_changes.values_list("to_status", flat=True)) == [

@@ -188,7 +188,7 @@ def test_a_redelivered_event_is_a_200_no_op(post_event, succeeded_event, order, 
     assert again.status_code == 200
     assert again.content == b"duplicate"
     assert snapshot(order) == first
-    assert enqueued.count("apps.payments.tasks.payment_succeeded") == 1
+    assert enqueued.count("e-mail:order_confirmed") == 1
 
 
 def test_the_endpoint_is_outside_language_prefixes_and_never_redirected(post_event,

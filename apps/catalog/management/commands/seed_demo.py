@@ -20,6 +20,13 @@ STAFF_EMAIL = "admin@gulf-emperor.example"
 STAFF_PASSWORD = "GulfEmperor-2026"
 CUSTOMER_EMAIL = "customer@gulf-emperor.example"
 CUSTOMER_PASSWORD = "Customer-2026"
+# Wagtail admin staff, one per group of apps/payments/migrations/0003_staff_groups.py
+# (Wagtail needs no is_staff: the group gives wagtailadmin.access_admin).
+STAFF_ACCOUNTS = [
+    ("support@gulf-emperor.example", "Support-2026", "Support", "Sara"),
+    ("refunds@gulf-emperor.example", "Refunds-2026", "Refunds", "Fahad"),
+    ("manager@gulf-emperor.example", "Manager-2026", "Managers", "Mona"),
+]
 
 HOME = {
     "ar": ("الإمبراطور الخليجي", "عطور وعود وتمور وقهوة مختارة من أجود ما في الخليج، توصيل لكل مدن المملكة."),
@@ -161,10 +168,13 @@ class Command(BaseCommand):
                           "free_above": Decimal(free_above), "is_default": is_default},
             )
         self.accounts()
+        self.staff_accounts()
         self.stdout.write(self.style.SUCCESS(
             f"Demo shop ready. Staff: {STAFF_EMAIL} / {STAFF_PASSWORD}  "
             f"Customer: {CUSTOMER_EMAIL} / {CUSTOMER_PASSWORD}"
         ))
+        for email, password, group, _name in STAFF_ACCOUNTS:
+            self.stdout.write(f"  {group}: {email} / {password}")
 
     def home_page(self, ar: Locale) -> HomePage:
         home = HomePage.objects.filter(locale=ar).first()
@@ -202,6 +212,24 @@ class Command(BaseCommand):
             setattr(translated, name, value)
         translated.save_revision().publish()
         return translated
+
+    def staff_accounts(self) -> None:
+        """Support (view), Refunds (issue_refund), Managers (approve_refund) demo users."""
+        from django.contrib.auth.models import Group
+
+        User = get_user_model()
+        for email, password, group_name, first_name in STAFF_ACCOUNTS:
+            group = Group.objects.filter(name=group_name).first()
+            if group is None:  # the payments migrations create the groups
+                self.stderr.write(f"Group {group_name} missing: run migrate first")
+                continue
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=password,
+                                                first_name=first_name)
+                EmailAddress.objects.create(user=user, email=email, verified=True,
+                                            primary=True)
+            user.groups.add(group)
 
     def accounts(self) -> None:
         User = get_user_model()

@@ -1,12 +1,16 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 
-from apps.orders.services import release_expired_orders
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Cancel unpaid orders whose stock reservation expired and return their stock."
+    help = (
+        "Cancel unpaid orders whose stock reservation expired, return their stock and cancel "
+        "their open Stripe PaymentIntents."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,9 +19,30 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, every: int, **options):
+        # Imported here: payments builds on orders, not the other way round.
+        from apps.payments.services import expire_unpaid_orders
+
         while True:
-            cancelled = release_expired_orders()
-            self.stdout.write(f"Released {len(cancelled)} expired order(s). {' '.join(cancelled)}")
+            try:
+                report = expire_unpaid_orders()
+            except Exception:
+                if not every:
+                    raise
+                # A long-running loop outlives a database hiccup; the next round retries.
+                logger.exception("Releasing expired orders failed")
+            else:
+                if report.orders_cancelled or not every:  # a quiet loop while idle
+                    self.stdout.write(
+                        f"Released {len(report.orders_cancelled)} expired order(s). "
+                        f"{' '.join(report.orders_cancelled)}"
+                    )
+                if report.payments_canceled:
+                    self.stdout.write(
+                        f"Canceled {len(report.payments_canceled)} PaymentIntent(s). "
+                        f"{' '.join(report.payments_canceled)}"
+                    )
+                for error in report.errors:
+                    self.stderr.write(f"Left for reconcile_payments: {error}")
             if not every:
                 return
             time.sleep(every)

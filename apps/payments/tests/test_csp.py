@@ -1,0 +1,126 @@
+"""The payment page's Content-Security-Policy: Stripe's script, frames and API with real
+Stripe, and nothing else foreign; the sandbox needs no foreign origin at all."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import stripe
+from django.urls import reverse
+from django.utils import translation
+
+from apps.payments import gateway
+from apps.payments.sandbox.http_client import SandboxHTTPClient
+from apps.payments.tests.factories import place_test_order
+
+pytestmark = pytest.mark.django_db
+
+KEYWORDS = {"'self'", "'none'", "data:"}
+
+
+def policy(response) -> dict[str, list[str]]:
+    header = response.headers["Content-Security-Policy"]
+    return {name: sources for name, *sources in
+            (part.split() for part in header.split(";") if part.strip())}
+
+
+def foreign(directives: dict[str, list[str]]) -> set[str]:
+    return {source for sources in directives.values() for source in sources
+            if source not in KEYWORDS}
+
+
+class Scripts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.external: list[str] = []
+        self.inline_types: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "script":
+            return
+        attrs = dict(attrs)
+        if attrs.get("src"):
+            self.external.append(attrs["src"])
+        else:
+            self.inline_types.append(attrs.get("type") or "text/javascript")
+
+
+def scripts(response) -> Scripts:
+    parser = Scripts()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def origin(url: str) -> str:
+    match = re.match(r"https?://[^/]+", url)
+    return match.group(0) if match else "'self'"
+
+
+@pytest.fixture
+def my_order(customer, product):
+    return place_test_order(product=product, user=customer)
+
+
+def pay_url(order):
+    with translation.override("ar"):
+        return reverse("payments:pay", kwargs={"number": order.number})
+
+
+@pytest.fixture
+def real_stripe(settings, monkeypatch):
+    """Real-Stripe mode: keys set, sandbox off. Only Stripe's HTTP answers are faked (by the
+    sandbox), so no request leaves the machine."""
+    settings.STRIPE_SANDBOX = False
+    settings.STRIPE_SECRET_KEY = "sk_test_real_account"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_real_account"
+    monkeypatch.setattr(stripe, "RequestsClient", lambda **kwargs: SandboxHTTPClient())
+    gateway._client.cache_clear()
+    yield
+    gateway._client.cache_clear()
+
+
+def test_with_stripe_the_page_allows_stripe_and_nothing_else_foreign(
+    real_stripe, customer_client, my_order
+):
+    response = customer_client.get(pay_url(my_order))
+
+    assert response.status_code == 200
+    assert not response.context["sandbox"]
+    directives = policy(response)
+    assert directives["script-src"] == ["'self'", "https://js.stripe.com"]
+    assert directives["frame-src"] == ["'self'", "https://js.stripe.com",
+                                       "https://hooks.stripe.com"]
+    assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert foreign(directives) == {"https://js.stripe.com", "https://hooks.stripe.com",
+                                   "https://api.stripe.com"}
+    assert directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    # Every script the page loads is allowed; inline ones are only JSON data.
+    page = scripts(response)
+    assert "https://js.stripe.com/v3/" in page.external
+    assert {origin(src) for src in page.external} <= set(directives["script-src"])
+    assert set(page.inline_types) <= {"application/json"}
+
+
+def test_the_sandbox_page_needs_no_foreign_origin(customer_client, my_order):
+    response = customer_client.get(pay_url(my_order))
+
+    assert response.context["sandbox"]
+    directives = policy(response)
+    assert foreign(directives) == set()
+    page = scripts(response)
+    assert page.external and {origin(src) for src in page.external} == {"'self'"}
+    assert set(page.inline_types) <= {"application/json"}
+
+
+def test_the_return_page_needs_no_foreign_origin(real_stripe, customer_client, my_order,
+                                                sandbox):
+    payment = customer_client.get(pay_url(my_order)).context["payment"]
+    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000000002")
+
+    with translation.override("ar"):
+        url = reverse("payments:pay_return", kwargs={"number": my_order.number})
+    response = customer_client.get(url)
+
+    assert response.status_code == 200
+    assert foreign(policy(response)) == set()
