@@ -30,6 +30,15 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
+def pytest_collection_modifyitems(session, config, items):
+    # Every transactional test (PostgreSQL concurrency, live server) restores the rows
+    # migrations created, not only those marked serialized_rollback: mixing the two kinds
+    # leaves post_migrate rows behind that the next serialized test cannot load over.
+    for item in items:
+        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
+
+
 def pytest_configure(config):
     # WhiteNoise warns that collectstatic has not run; tests serve no static files.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
@@ -40,11 +49,13 @@ def pytest_configure(config):
 _MIGRATED_DATA: dict[str, str] = {}
 
 
-def _is_transactional(request) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _is_transactional(node) -> bool:
+    """`node`: a test item, or a fixture request (its `node` is the item)."""
+    node = getattr(node, "node", node)
+    marker = node.get_closest_marker("django_db")
     if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
         return True
-    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+    return bool({"transactional_db", "live_server"} & set(node.fixturenames))
 
 
 @pytest.fixture(autouse=True)
