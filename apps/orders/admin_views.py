@@ -26,7 +26,6 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 
 from apps.core.money import CURRENCY_DECIMALS, format_money
-from apps.emails.models import EmailKind, EmailRecord, EmailStatus
 from apps.orders.admin_forms import RefundForm
 from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import (
@@ -413,56 +412,3 @@ class OrderViewSet(ReadOnlyViewSet):
         return super().get_urlpatterns() + [
             path("refund/<int:pk>/", self.refund_view, name="refund"),
         ]
-
-
-# --- e-mails ------------------------------------------------------------------------------
-
-
-class EmailRecordFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label=gettext_lazy("Status"), choices=EmailStatus.choices
-    )
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("Message"), choices=EmailKind.choices)
-    created_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Queued"), widget=DateRangePickerWidget
-    )
-
-    class Meta:
-        model = EmailRecord
-        fields = ["status", "kind", "created_at"]
-
-
-def order_link_column(label) -> Column:
-    return BdiColumn("order", label=label, accessor="order.number", sort_key="order__number")
-
-
-class EmailRecordViewSet(ReadOnlyViewSet):
-    model = EmailRecord
-    icon = "mail"
-    menu_label = gettext_lazy("E-mails")
-    menu_order = 500
-    filterset_class = EmailRecordFilterSet
-    list_display = [
-        "kind",
-        order_link_column(gettext_lazy("Order")),
-        BdiColumn("to", label=gettext_lazy("Recipients"),
-                  accessor=lambda record: ", ".join(record.to or [])),
-        Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
-        Column("created_at", label=gettext_lazy("Queued at"), sort_key="created_at"),
-        Column("sent_at", label=gettext_lazy("Sent at"), sort_key="sent_at"),
-    ]
-    inspect_view_fields = [
-        "order", "kind", "cause", "to", "language", "subject", "status", "attempts",
-        "last_error", "provider", "provider_message_id", "created_at", "sent_at",
-        "last_event_at",
-    ]
-
-    def base_queryset(self) -> QuerySet:
-        return EmailRecord.objects.select_related("order")
-
-    def search(self, queryset: QuerySet, query: str) -> QuerySet:
-        """Order number or the provider's message id, exactly."""
-        text = query.strip()
-        if text.upper().startswith("GE-"):
-            return queryset.filter(order__number=text.upper())
-        return queryset.filter(provider_message_id=text)

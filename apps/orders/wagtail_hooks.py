@@ -6,8 +6,9 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from apps.emails.admin_views import EmailRecordViewSet
 from apps.orders.address import City
-from apps.orders.admin_views import EmailRecordViewSet, OrderViewSet
+from apps.orders.admin_views import OrderViewSet
 from apps.orders.models import ShippingZone
 from apps.orders.selectors import shop_overview
 from apps.payments.admin_views import (

@@ -26,7 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.money import format_money, from_minor_units, quantize_charge
+from apps.core.money import format_money, from_minor_units, quantize, quantize_charge
 from apps.emails.models import EmailKind
 from apps.emails.services import queue_order_email
 from apps.orders.models import Order, OrderStatus
@@ -738,8 +738,8 @@ def _apply_refunded_total(order: Order, payment: Payment, *, observed_at: int) -
     if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
         transition_order(
             order_id=order.pk, to_status=target,
-            note=f"Stripe refunds {payment.stripe_payment_intent_id}: {refunded} "
-                 f"{payment.currency}",
+            note=f"Stripe refunds {payment.stripe_payment_intent_id}: "
+                 f"{quantize(refunded, payment.currency)} {payment.currency}",
         )
 
 

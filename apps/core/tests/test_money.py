@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from apps.core.money import format_money, from_minor_units, quantize, to_minor_units, quantize_charge
+from apps.core.money import (
+    format_money,
+    from_minor_units,
+    quantize,
+    quantize_charge,
+    to_minor_units,
+)
 
 LRM_RLM = "\u200e\u200f"
 
@@ -93,4 +99,5 @@ def test_unknown_currency_is_refused():
 def test_charge_amounts_are_in_steps_stripe_accepts(amount, currency, expected):
     charged = quantize_charge(amount, currency)
     assert charged == expected
-    assert to_minor_units(charged, currency) % (10 if currency == "KWD" or currency == "BHD" else 1) == 0
+    step = 10 if currency in ("KWD", "BHD") else 1
+    assert to_minor_units(charged, currency) % step == 0

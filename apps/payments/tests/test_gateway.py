@@ -4,8 +4,8 @@ and the order stays payable."""
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 import stripe
+from django.utils import translation
 
 from apps.orders.models import OrderStatus
 from apps.payments import gateway
