@@ -237,7 +237,30 @@ class OrderInspectView(InspectView):
         return context
 
 
-class OrderRefundView(WagtailAdminTemplateMixin, View):
+class OrderActionView(WagtailAdminTemplateMixin, View):
+    """A staff page acting on one order (`self.order`, set in `dispatch`): the order number as
+    subtitle, breadcrumbs Orders > order > this page."""
+
+    index_url_name = "shop_orders:index"
+    inspect_url_name = "shop_orders:inspect"
+    order: Order
+
+    @property
+    def order_url(self) -> str:
+        return reverse(self.inspect_url_name, args=[self.order.pk])
+
+    def get_page_subtitle(self):
+        return self.order.number
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse(self.index_url_name), "label": _("Orders")},
+            {"url": self.order_url, "label": self.order.number},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class OrderRefundView(OrderActionView):
     """Refund form -> confirmation ("Refund 150.00 SAR of order GE-…?") -> refund.
 
     Both steps carry the form's own idempotency key, so a double click or a resubmitted
@@ -246,8 +269,6 @@ class OrderRefundView(WagtailAdminTemplateMixin, View):
     template_name = "orders/admin/refund_form.html"
     confirm_template_name = "orders/admin/refund_confirm.html"
     header_icon = "resubmit"
-    index_url_name = None
-    inspect_url_name = None
 
     def dispatch(self, request, pk):
         self.order = get_object_or_404(Order, pk=pk)
@@ -261,22 +282,8 @@ class OrderRefundView(WagtailAdminTemplateMixin, View):
             return redirect(self.order_url)
         return super().dispatch(request, pk)
 
-    @property
-    def order_url(self) -> str:
-        return reverse(self.inspect_url_name, args=[self.order.pk])
-
     def get_page_title(self):
         return _("Refund")
-
-    def get_page_subtitle(self):
-        return self.order.number
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse(self.index_url_name), "label": _("Orders")},
-            {"url": self.order_url, "label": self.order.number},
-            {"url": "", "label": _("Refund")},
-        ]
 
     def make_form(self, data=None) -> RefundForm:
         payment = self.summary.payment

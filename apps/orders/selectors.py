@@ -270,7 +270,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     return entries
 
 
-# Refund audit-log actions (apps/payments/wagtail_hooks.py) whose moment and actor the
+# Refund audit-log actions (apps/payments/audit.py) whose moment and actor the
 # refund rows above already show: listed once, not twice. Sent / confirmed / failed come from
 # the log (exact time); "restocked" stays a staff action.
 _REFUND_LOG_ACTIONS_SHOWN_FROM_REFUNDS = frozenset({

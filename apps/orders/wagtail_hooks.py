@@ -12,7 +12,6 @@ from apps.orders.admin_views import OrderViewSet
 from apps.orders.models import ShippingZone
 from apps.orders.selectors import shop_overview
 from apps.payments.admin_views import (
-    STRIPE_EVENT_RERUN,
     PaymentViewSet,
     RefundViewSet,
     StripeEventViewSet,
@@ -66,12 +65,6 @@ class ShopViewSetGroup(ViewSetGroup):
 def register_shop_viewsets():
     return ShopViewSetGroup()
 
-
-@hooks.register("register_log_actions")
-def register_shop_log_actions(actions):
-    actions.register_action(
-        STRIPE_EVENT_RERUN, _("Stripe event re-run"), _("Stripe event handled again by staff")
-    )
 
 
 class ShopOverviewPanel(Component):

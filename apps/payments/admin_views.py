@@ -15,7 +15,6 @@ from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 
@@ -25,6 +24,7 @@ from apps.orders.admin_views import (
     APPROVE_REFUND,
     ISSUE_REFUND,
     BdiColumn,
+    OrderActionView,
     ReadOnlyViewSet,
     currency_choices,
     forbidden,
@@ -32,6 +32,7 @@ from apps.orders.admin_views import (
 )
 from apps.orders.models import Order
 from apps.payments import webhooks
+from apps.payments.audit import STRIPE_EVENT_RERUN
 from apps.payments.models import (
     Payment,
     PaymentStatus,
@@ -40,8 +41,6 @@ from apps.payments.models import (
     StripeEvent,
 )
 from apps.payments.services import RefundRefused, approve_refund, reject_refund
-
-STRIPE_EVENT_RERUN = "payments.stripe_event.rerun"
 
 
 def _order_column(accessor: str, sort_key: str) -> Column:
@@ -147,13 +146,12 @@ class RefundInspectView(InspectView):
         return buttons
 
 
-class RefundDecisionView(WagtailAdminTemplateMixin, View):
+class RefundDecisionView(OrderActionView):
     """A manager approves (then it goes to Stripe at once) or rejects a refund awaiting
     approval. The requester cannot approve their own (the service refuses it)."""
 
     template_name = "payments/admin/refund_decision.html"
     header_icon = "tasks"
-    order_url_name = "shop_orders:inspect"
 
     def dispatch(self, request, pk):
         self.refund = get_object_or_404(
@@ -165,22 +163,8 @@ class RefundDecisionView(WagtailAdminTemplateMixin, View):
                              self.order_url)
         return super().dispatch(request, pk)
 
-    @property
-    def order_url(self) -> str:
-        return reverse(self.order_url_name, args=[self.order.pk])
-
     def get_page_title(self):
         return _("Refund awaiting approval")
-
-    def get_page_subtitle(self):
-        return self.order.number
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("shop_orders:index"), "label": _("Orders")},
-            {"url": self.order_url, "label": self.order.number},
-            {"url": "", "label": self.get_page_title()},
-        ]
 
     def get(self, request, pk):
         return self.render_to_response(self.get_context_data(

@@ -38,6 +38,16 @@ from apps.orders.services import (
     transition_order,
 )
 from apps.payments import gateway
+from apps.payments.audit import (
+    ORDER_RESTOCKED,
+    REFUND_APPROVED,
+    REFUND_AWAITING_APPROVAL,
+    REFUND_FAILED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+    REFUND_SENT,
+    REFUND_SUCCEEDED,
+)
 from apps.payments.models import (
     COUNTED_REFUND_STATUSES,
     PAID_STATUSES,
@@ -50,16 +60,6 @@ from apps.payments.models import (
     RefundStatus,
     Settlement,
     StripeRefundReason,
-)
-from apps.payments.wagtail_hooks import (
-    ORDER_RESTOCKED,
-    REFUND_APPROVED,
-    REFUND_AWAITING_APPROVAL,
-    REFUND_FAILED,
-    REFUND_REJECTED,
-    REFUND_REQUESTED,
-    REFUND_SENT,
-    REFUND_SUCCEEDED,
 )
 
 if TYPE_CHECKING:

@@ -1,65 +1,15 @@
-"""Audit-log actions of staff refunds, shown in the Wagtail admin's history of an order.
+"""Registers the shop's audit-log actions (apps/payments/audit.py) with Wagtail."""
 
-The services in apps/payments/services.py log them (`wagtail.log_actions.log`) on the Order,
-inside the transaction of the change, with `data`: refund_id, amount (string), currency, and
-for some actions note / error. `user` is the staff member who acted (None when Stripe or the
-task worker did).
-"""
-
-from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.log_actions import LogFormatter
 
-REFUND_REQUESTED = "payments.refund.requested"
-REFUND_AWAITING_APPROVAL = "payments.refund.awaiting_approval"
-REFUND_APPROVED = "payments.refund.approved"
-REFUND_REJECTED = "payments.refund.rejected"
-REFUND_SENT = "payments.refund.sent"
-REFUND_FAILED = "payments.refund.failed"
-REFUND_SUCCEEDED = "payments.refund.succeeded"
-ORDER_RESTOCKED = "payments.refund.restocked"
-
-
-class _RefundFormatter(LogFormatter):
-    """"<message>: 250.00 SAR (refund #7)", with the staff note or Stripe's error as the
-    comment."""
-
-    def format_message(self, log_entry):
-        data = log_entry.data or {}
-        try:
-            return _("%(action)s: %(amount)s %(currency)s (refund #%(refund)s)") % {
-                "action": self.message,
-                "amount": data["amount"],
-                "currency": data["currency"],
-                "refund": data["refund_id"],
-            }
-        except (KeyError, TypeError):
-            return self.message
-
-    def format_comment(self, log_entry):
-        data = log_entry.data or {}
-        return data.get("error") or data.get("note") or ""
-
-
-ACTIONS = [
-    (REFUND_REQUESTED, _("Refund requested"), _("Refund requested")),
-    (
-        REFUND_AWAITING_APPROVAL,
-        _("Refund awaiting approval"),
-        _("Refund requested, awaiting a manager's approval"),
-    ),
-    (REFUND_APPROVED, _("Refund approved"), _("Refund approved")),
-    (REFUND_REJECTED, _("Refund rejected"), _("Refund rejected")),
-    (REFUND_SENT, _("Refund sent to Stripe"), _("Refund sent to Stripe")),
-    (REFUND_FAILED, _("Refund failed"), _("Refund failed")),
-    (REFUND_SUCCEEDED, _("Refund confirmed by Stripe"), _("Refund confirmed by Stripe")),
-    (ORDER_RESTOCKED, _("Items restocked"), _("Items put back in stock after a refund")),
-]
+from apps.payments.audit import ACTIONS, SIMPLE_ACTIONS, RefundLogFormatter
 
 
 @hooks.register("register_log_actions")
-def register_refund_log_actions(actions):
+def register_shop_log_actions(actions):
     for action, label, message in ACTIONS:
         actions.register_action(action)(
-            type("RefundLogFormatter", (_RefundFormatter,), {"label": label, "message": message})
+            type("RefundLogFormatter", (RefundLogFormatter,), {"label": label, "message": message})
         )
+    for action, label, message in SIMPLE_ACTIONS:
+        actions.register_action(action, label, message)
