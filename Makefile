@@ -16,6 +16,8 @@ install: $(VENV)/.installed
 
 # Migrate, seed the demo catalog, then serve the shop with the task worker beside it and,
 # every minute, the release of expired unpaid orders (stock back, PaymentIntent canceled).
+# Links in e-mails point at this server unless SHOP_BASE_URL says otherwise.
+run: export SHOP_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
