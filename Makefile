@@ -15,7 +15,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 # Migrate, seed the demo catalog, then serve the shop with the task worker beside it and,
-# every minute, the release of expired unpaid orders (stock back, PaymentIntent canceled).
+# every minute, the release of expired unpaid orders (stock back, PaymentIntent canceled) and
+# the e-mail safety net (due retries, lost tasks, crashed sends marked for checking).
 # Links in e-mails point at this server unless SHOP_BASE_URL says otherwise.
 run: export SHOP_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
@@ -25,7 +26,8 @@ run: install
 	@echo "Shop: http://$(HOST):$(PORT)/ar/   Admin: http://$(HOST):$(PORT)/admin/"
 	@$(PY) manage.py db_worker & worker=$$!; \
 	$(PY) manage.py release_expired_orders --every 60 & expiry=$$!; \
-	trap 'kill $$worker $$expiry 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py send_pending_emails --every 60 & mail=$$!; \
+	trap 'kill $$worker $$expiry $$mail 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

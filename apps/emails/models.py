@@ -1,8 +1,10 @@
 """Transactional e-mails: one row per (order, message kind, cause), sent at most once, with
 the provider's message id and the tracking events the provider reported back."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.orders.models import Order
 
@@ -10,13 +12,16 @@ from apps.orders.models import Order
 class EmailKind(models.TextChoices):
     ORDER_CONFIRMED = "order_confirmed", _("Order confirmation")
     PAYMENT_FAILED = "payment_failed", _("Payment failure")
-    REFUND = "refund", _("Refund")
+    REFUND = "refund", pgettext_lazy("e-mail kind", "Refund")
     DISPUTE_ALERT = "dispute_alert", _("Dispute alert (staff)")
 
 
 class EmailStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
+    QUEUED = "queued", pgettext_lazy("e-mail status", "Queued")
     SENDING = "sending", _("Sending")
+    # The worker stopped while sending: the provider may or may not have accepted it. Never
+    # sent again automatically; staff check the provider's log, then resend if needed.
+    UNKNOWN = "unknown", _("Needs checking: may have been sent")
     RETRYING = "retrying", _("Waiting to retry")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
@@ -64,6 +69,12 @@ class EmailRecord(models.Model):
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
+    # The last staff member who asked for it to be sent again (`services.resend_email`).
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("resent by"),
+    )
+    resent_at = models.DateTimeField(_("resent at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

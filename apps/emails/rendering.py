@@ -2,8 +2,9 @@
 
 Each language block is rendered under `translation.override(lang)`, so texts, dates, links
 (`/ar/…`, `/en/…`) and amounts (`apps.core.money.format_money`, the `money` filter) read
-exactly as on the site in that language. The facts (amounts, links) are read from the
-database when the message is sent, never from the moment it was queued.
+exactly as on the site in that language. Links and the order are read when the message is
+sent; a refund's amounts were frozen in `record.data` when it was queued
+(`services.refund_figures`), so a later refund never changes an earlier refund's mail.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.money import from_minor_units
 from apps.emails.models import EmailKind, EmailRecord
@@ -36,6 +38,19 @@ SUBJECTS = {
     EmailKind.REFUND: _("Refund for order %(number)s"),
     EmailKind.DISPUTE_ALERT: _("New payment dispute on order %(number)s"),
 }
+
+
+# Unicode isolates: each language's half of the subject keeps its own direction, so the order
+# number stays inside its own sentence whichever language comes first.
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+ISOLATE = {"ar": RLI, "en": LRI}
+
+
+def subject_for(kind: str, number: str, lang: str) -> str:
+    """One language's subject (active language), isolated as a whole: RLI … PDI for Arabic,
+    LRI … PDI for English, with the order number isolated inside it (FSI … PDI)."""
+    text = str(SUBJECTS[kind]) % {"number": f"{FSI}{number}{PDI}"}
+    return f"{ISOLATE[lang]}{text}{PDI}"
 
 
 @dataclass
@@ -85,12 +100,12 @@ def render_email(record: EmailRecord) -> RenderedEmail:
                     lang=lang,
                     dir=context["dir"],
                     align=context["align"],
-                    subject=str(SUBJECTS[record.kind]) % {"number": order.number},
+                    subject=subject_for(record.kind, order.number, lang),
                     html=mark_safe(render_to_string(f"emails/{record.kind}.html", context)),
                     text=render_to_string(f"emails/{record.kind}.txt", context).strip(),
                 )
             )
-    subject = " · ".join(block.subject for block in blocks)
+    subject = " · ".join(block.subject for block in blocks)  # each half isolated
     primary = blocks[0].lang
     with translation.override(primary):
         layout = {
@@ -127,14 +142,26 @@ def _facts(record: EmailRecord, order: Order) -> dict[str, Any]:
     elif record.kind == EmailKind.REFUND:
         refund = Refund.objects.select_related("payment").get(pk=_cause_id(record))
         payment = refund.payment
-        kept = max(payment.amount - payment.amount_refunded, Decimal("0"))
+        data = record.data or {}
+        if "refund_amount" in data:  # frozen when queued (services.refund_figures)
+            refunded = Decimal(data["refund_amount"])
+            refunded_total = Decimal(data["refunded_total"])
+            kept = Decimal(data["kept"])
+            paid = Decimal(data["paid"])
+        else:  # a record queued before the figures were frozen
+            refunded, refunded_total = refund.amount, payment.amount_refunded
+            kept = max(payment.amount - payment.amount_refunded, Decimal("0"))
+            paid = payment.amount
         facts.update(
             refund=refund,
             payment=payment,
-            refunded=refund.amount,
+            refunded=refunded,
+            refunded_total=refunded_total,
             kept=kept,
-            paid=payment.amount,
+            paid=paid,
             full_refund=kept <= 0,
+            # Several refunds: the total refunded so far is worth its own line.
+            earlier_refunds=refunded_total != refunded,
         )
     elif record.kind == EmailKind.DISPUTE_ALERT:
         data = record.data or {}
@@ -172,7 +199,46 @@ def _language_facts(record: EmailRecord, order: Order, facts: dict[str, Any]) ->
         extra["pay_url"] = pay_url(order)
     elif record.kind == EmailKind.REFUND:
         extra["refund_reason"] = REFUND_REASON_TEXTS.get(facts["refund"].reason, "")
+    elif record.kind == EmailKind.DISPUTE_ALERT:
+        extra["dispute_reason_label"] = label_for(DISPUTE_REASONS, facts["dispute_reason"])
+        extra["dispute_status_label"] = label_for(DISPUTE_STATUSES, facts["dispute_status"])
     return extra
+
+
+def label_for(labels: dict[str, Any], code: str) -> str:
+    """A Stripe code in the active language; an unknown code as Stripe wrote it."""
+    return str(labels[code]) if code in labels else code
+
+
+# Stripe's dispute reasons (Dispute.reason), in staff's words.
+DISPUTE_REASONS = {
+    "bank_cannot_process": pgettext_lazy("dispute reason", "Bank cannot process"),
+    "check_returned": pgettext_lazy("dispute reason", "Check returned"),
+    "credit_not_processed": pgettext_lazy("dispute reason", "Refund not processed"),
+    "customer_initiated": pgettext_lazy("dispute reason", "Initiated by the customer"),
+    "debit_not_authorized": pgettext_lazy("dispute reason", "Debit not authorized"),
+    "duplicate": pgettext_lazy("dispute reason", "Duplicate charge"),
+    "fraudulent": pgettext_lazy("dispute reason", "Fraudulent (card used without permission)"),
+    "general": pgettext_lazy("dispute reason", "General"),
+    "incorrect_account_details": pgettext_lazy("dispute reason", "Incorrect account details"),
+    "insufficient_funds": pgettext_lazy("dispute reason", "Insufficient funds"),
+    "noncompliant": pgettext_lazy("dispute reason", "Non-compliant"),
+    "product_not_received": pgettext_lazy("dispute reason", "Product not received"),
+    "product_unacceptable": pgettext_lazy("dispute reason", "Product unacceptable"),
+    "subscription_canceled": pgettext_lazy("dispute reason", "Subscription canceled"),
+    "unrecognized": pgettext_lazy("dispute reason", "Charge not recognized"),
+}
+# Stripe's dispute statuses (Dispute.status); the same msgids as the admin's order timeline.
+DISPUTE_STATUSES = {
+    "warning_needs_response": pgettext_lazy("dispute status", "Inquiry: needs a response"),
+    "warning_under_review": pgettext_lazy("dispute status", "Inquiry under review"),
+    "warning_closed": pgettext_lazy("dispute status", "Inquiry closed"),
+    "charge_refunded": pgettext_lazy("dispute status", "Closed: charge refunded"),
+    "needs_response": pgettext_lazy("dispute status", "Needs a response"),
+    "under_review": pgettext_lazy("dispute status", "Under review"),
+    "won": pgettext_lazy("dispute status", "Won"),
+    "lost": pgettext_lazy("dispute status", "Lost"),
+}
 
 
 # Why the shop refunded on its own, in the customer's words (staff refunds need no reason).

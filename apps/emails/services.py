@@ -10,6 +10,9 @@ error with backoff, and apply the provider's tracking events.
 * A provider outage never reaches the caller: the send happens in a task, its errors are
   caught, counted and retried (`send_email_task` deferred with `run_after` when the task
   backend can defer; else `send_pending_emails` picks the record up), then marked failed.
+* At most once, honestly: a record left `sending` (the worker died after the provider may
+  have accepted it) is never sent again automatically; `send_pending_emails` marks it
+  `unknown` for staff, who check the provider's log and `resend_email` it if needed.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from apps.emails.models import EmailEvent, EmailKind, EmailRecord, EmailStatus
 from apps.emails.rendering import render_email
@@ -34,13 +39,25 @@ logger = logging.getLogger(__name__)
 
 # Errors worth another try later: the provider's API or the network.
 RETRYABLE_ERRORS: tuple[type[BaseException], ...] = (AnymailError, OSError, smtplib.SMTPException)
-# A record left "sending" this long was abandoned by a crashed worker: it may be sent again.
+# A record left "sending" this long was abandoned by a crashed worker. The provider may have
+# accepted the message before the crash, so it is marked "unknown" for staff, never resent.
 STALE_CLAIM = timedelta(minutes=10)
+STALE_CLAIM_ERROR = (
+    "The worker stopped while sending this message: the provider may have accepted it. "
+    "Check the provider's log for it before resending."
+)
+NO_RECIPIENT_ERROR = "No recipient: SHOP_STAFF_ALERT_EMAILS is empty (or the order has no e-mail)."
 # A record still "queued" this long after it was created lost its task (e.g. the process died
 # between commit and enqueue): `send_pending_emails` sends it.
 LOST_TASK = timedelta(minutes=5)
 
 PENDING_STATUSES = (EmailStatus.QUEUED, EmailStatus.RETRYING)
+# What staff may send again: it did not reach the reader (or nobody knows whether it did).
+RESENDABLE_STATUSES = (EmailStatus.FAILED, EmailStatus.UNKNOWN, EmailStatus.REJECTED)
+
+
+class EmailResendRefused(Exception):
+    """The message cannot be sent again (already sent, delivered or on its way)."""
 
 
 # --- queueing -------------------------------------------------------------------------------
@@ -63,6 +80,8 @@ def queue_order_email(
     language = order.language if order.language in ("ar", "en") else settings.LANGUAGE_CODE[:2]
     if kind == EmailKind.DISPUTE_ALERT:
         language = settings.SHOP_STAFF_ALERT_LANGUAGE[:2]
+    if kind == EmailKind.REFUND:
+        data = {**refund_figures(cause), **(data or {})}
     # get_or_create inserts in a savepoint: a lost insert race finds the winner's row.
     record, created = EmailRecord.objects.get_or_create(
         order=order,
@@ -79,6 +98,39 @@ def queue_order_email(
     record_id = record.pk
     transaction.on_commit(lambda: _enqueue(record_id))
     return record
+
+
+def refund_figures(cause: str) -> dict[str, str]:
+    """The amounts a refund mail states, frozen when it is queued (inside the transaction in
+    which the refund reached `succeeded`): this refund, everything refunded on the payment
+    so far, and what the payment still charges. A later refund changes none of them, so each
+    mail states its own figures whenever it is sent."""
+    from apps.core.money import quantize
+    from apps.payments.models import Refund, RefundStatus
+
+    _prefix, _sep, value = cause.partition(":")
+    refund = (
+        Refund.objects.select_related("payment").filter(pk=int(value)).first()
+        if value.isdigit() else None
+    )
+    if refund is None:
+        return {}
+    payment = refund.payment
+    earlier = (
+        Refund.objects.filter(payment=payment, status=RefundStatus.SUCCEEDED)
+        .exclude(pk=refund.pk).aggregate(total=Sum("amount"))["total"]
+    ) or 0
+    currency = refund.currency or payment.currency
+    refunded_total = earlier + refund.amount
+    kept = max(payment.amount - refunded_total, 0)
+    return {
+        "refund_id": refund.pk,
+        "refund_amount": str(quantize(refund.amount, currency)),
+        "refunded_total": str(quantize(refunded_total, currency)),
+        "kept": str(quantize(kept, currency)),
+        "paid": str(quantize(payment.amount, currency)),
+        "currency": currency,
+    }
 
 
 def _enqueue(record_id: int, *, run_after: datetime | None = None) -> None:
@@ -100,8 +152,11 @@ def can_defer() -> bool:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Base, 2x, 4x, 8x ... after the 1st, 2nd, 3rd, 4th failed attempt."""
-    return timedelta(seconds=settings.EMAIL_RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
+    """Base, 2x, 4x, 8x ... after the 1st, 2nd, 3rd, 4th failed attempt, never more than
+    EMAIL_RETRY_MAX_DELAY_SECONDS (with the defaults: 1 min doubling up to 128 min, then
+    4 hours each time)."""
+    delay = settings.EMAIL_RETRY_BACKOFF_SECONDS * 2 ** min(max(attempts - 1, 0), 30)
+    return timedelta(seconds=min(delay, settings.EMAIL_RETRY_MAX_DELAY_SECONDS))
 
 
 def send_email(record_id: int, *, force: bool = False) -> str:
@@ -116,6 +171,10 @@ def send_email(record_id: int, *, force: bool = False) -> str:
         return current.first() or ""
     if _no_longer_relevant(record):
         return _finish(record_id, status=EmailStatus.CANCELLED)
+    if not [address for address in record.to or [] if str(address).strip()]:
+        # Never "sent" to nobody: staff see it failed, with the reason.
+        logger.error("E-mail %s (%s) has no recipient", record_id, record.kind)
+        return _finish(record_id, status=EmailStatus.FAILED, error=NO_RECIPIENT_ERROR)
 
     connection = get_connection()
     provider = getattr(connection, "esp_name", "") or type(connection).__module__
@@ -126,6 +185,7 @@ def send_email(record_id: int, *, force: bool = False) -> str:
             body=rendered.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=record.to,
+            reply_to=[settings.SHOP_IDENTITY["email"]],  # customer care answers replies
             connection=connection,
             headers={"Content-Language": record.language},
         )
@@ -141,8 +201,8 @@ def send_email(record_id: int, *, force: bool = False) -> str:
     except AnymailRecipientsRefused as exc:
         # Every recipient is invalid or suppressed at the provider: retrying cannot help.
         logger.warning("E-mail %s refused by %s: %s", record_id, provider, exc)
-        return _finish(record_id, status=EmailStatus.REJECTED, provider=provider, error=str(exc),
-                       subject=rendered.subject)
+        return _finish(record_id, status=EmailStatus.REJECTED, provider=provider,
+                       error=f"{type(exc).__name__}: {exc}", subject=rendered.subject)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, none reaches callers
         if not isinstance(exc, RETRYABLE_ERRORS):
             logger.exception("E-mail %s could not be built or sent", record_id)
@@ -167,11 +227,8 @@ def _claim(record_id: int, *, force: bool) -> EmailRecord | None:
         )
         if record is None:
             return None
-        stale_claim = (
-            record.status == EmailStatus.SENDING and record.updated_at < now - STALE_CLAIM
-        )
-        if record.status not in PENDING_STATUSES and not stale_claim:
-            return None  # sent, failed, or being sent by another worker
+        if record.status not in PENDING_STATUSES:
+            return None  # sent, failed, unknown, or being sent by another worker
         if (
             record.status == EmailStatus.RETRYING and not force
             and record.next_attempt_at is not None and record.next_attempt_at > now
@@ -205,6 +262,7 @@ def _finish(
         record.provider = provider[:40] or record.provider
         record.subject = subject[:300] or record.subject
         if status == EmailStatus.SENT:
+            # Even over "unknown": a slow worker that did finish knows best.
             record.sent_at = timezone.now()
             record.provider_message_id = message_id[:255]
             record.last_error = ""
@@ -237,20 +295,31 @@ def _failed_attempt(record_id: int, *, provider: str, error: str) -> str:
     return record.status
 
 
-def send_pending_emails(*, now: datetime | None = None, due_only: bool = True) -> list[int]:
-    """Send what is waiting: retries that are due (all of them with `due_only=False`),
-    messages whose task was lost, claims abandoned by a crashed worker. Returns the ids of
-    the records sent. Run by `manage.py send_pending_emails` (cron) where no task backend
-    can defer the retries."""
+def send_pending_emails(
+    *, now: datetime | None = None, due_only: bool = True, failed: bool = False
+) -> list[int]:
+    """Send what is waiting: retries that are due (all of them with `due_only=False`) and
+    messages whose task was lost; with `failed`, first requeue the failed ones (a provider
+    outage longer than the retries). Claims abandoned by a crashed worker are marked
+    `unknown`, not sent: the provider may have accepted them. Returns the ids of the records
+    sent. Run by `manage.py send_pending_emails` (cron or `--every`)."""
     now = now or timezone.now()
+    mark_stale_claims_unknown(now=now)
+    requeued = []
+    if failed:
+        for record_id in EmailRecord.objects.filter(status=EmailStatus.FAILED).order_by(
+            "pk"
+        ).values_list("pk", flat=True):
+            try:
+                requeued.append(resend_email(record_id, actor=None, enqueue=False).pk)
+            except EmailResendRefused:
+                continue  # changed meanwhile (a tracking event, staff)
     retrying = Q(status=EmailStatus.RETRYING)
     if due_only:
         retrying &= Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True)
-    waiting = (
-        retrying
-        | Q(status=EmailStatus.QUEUED, created_at__lte=now - LOST_TASK)
-        | Q(status=EmailStatus.SENDING, updated_at__lte=now - STALE_CLAIM)
-    )
+    waiting = retrying | Q(status=EmailStatus.QUEUED, created_at__lte=now - LOST_TASK)
+    if requeued:
+        waiting |= Q(status=EmailStatus.QUEUED, pk__in=requeued)
     sent = []
     for record_id in EmailRecord.objects.filter(waiting).order_by("pk").values_list(
         "pk", flat=True
@@ -258,6 +327,63 @@ def send_pending_emails(*, now: datetime | None = None, due_only: bool = True) -
         if send_email(record_id, force=True) == EmailStatus.SENT:
             sent.append(record_id)
     return sent
+
+
+def mark_stale_claims_unknown(*, now: datetime | None = None) -> list[int]:
+    """Records `sending` for longer than STALE_CLAIM: the worker died between claiming and
+    recording the outcome, maybe after the provider accepted the message. Resending could
+    send it twice, so they become `unknown` for staff to check (a late tracking event from
+    the provider still moves them on). Returns their ids."""
+    now = now or timezone.now()
+    marked = []
+    stale = Q(status=EmailStatus.SENDING, updated_at__lte=now - STALE_CLAIM)
+    for record_id in EmailRecord.objects.filter(stale).values_list("pk", flat=True):
+        with transaction.atomic():
+            record = EmailRecord.objects.select_for_update().filter(stale, pk=record_id).first()
+            if record is None:
+                continue  # its worker finished meanwhile
+            record.status = EmailStatus.UNKNOWN
+            record.last_error = STALE_CLAIM_ERROR
+            record.save(update_fields=["status", "last_error", "updated_at"])
+        logger.error("E-mail %s (%s, order %s) may or may not have been sent: marked unknown",
+                     record_id, record.kind, record.order_id)
+        marked.append(record_id)
+    return marked
+
+
+def resend_email(record_id: int, *, actor=None, enqueue: bool = True) -> EmailRecord:
+    """Staff (or `send_pending_emails --failed`, actor None) ask for a message that did not
+    reach its reader — failed, rejected, or unknown after a worker crash, once checked at the
+    provider — to be sent again. It is queued afresh (attempts from zero) and sent after
+    commit; who asked is kept on the record and in the order's audit log. A message that is
+    sent, delivered or on its way is refused (`EmailResendRefused`)."""
+    from apps.payments.audit import EMAIL_RESENT
+
+    with transaction.atomic():
+        record = EmailRecord.objects.select_for_update().select_related("order").get(
+            pk=record_id
+        )
+        if record.status not in RESENDABLE_STATUSES:
+            raise EmailResendRefused(
+                _("This e-mail cannot be sent again: its status is “%(status)s”.")
+                % {"status": record.get_status_display()}
+            )
+        previous = record.status
+        record.status = EmailStatus.QUEUED
+        record.attempts = 0
+        record.next_attempt_at = None
+        record.resent_by = actor if getattr(actor, "pk", None) else None
+        record.resent_at = timezone.now()
+        record.save()
+        log(record.order, EMAIL_RESENT, user=record.resent_by, data={
+            "email_record": record.pk, "kind": record.kind, "previous_status": previous,
+            "last_error": record.last_error,
+        })
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(record_id))
+    logger.info("E-mail %s (%s) requeued (was %s) by %s", record_id, record.kind, previous,
+                record.resent_by or "send_pending_emails")
+    return record
 
 
 # --- tracking -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.money import format_money, quantize
+from apps.core.money import charge_step, format_money, quantize
 from apps.core.text import to_ascii_digits
 from apps.payments.models import StripeRefundReason
 
@@ -47,8 +47,10 @@ class RefundForm(forms.Form):
     def __init__(self, *args, currency: str, refundable: Decimal, **kwargs):
         self.currency = currency
         self.refundable = refundable
+        step = charge_step(currency)
         initial = {
-            "amount": quantize(refundable, currency), "idempotency_key": uuid.uuid4(),
+            "amount": quantize(refundable // step * step, currency),
+            "idempotency_key": uuid.uuid4(),
             **kwargs.pop("initial", {}),
         }
         super().__init__(*args, initial=initial, **kwargs)
@@ -68,6 +70,15 @@ class RefundForm(forms.Form):
                                           "decimals.") % {"currency": self.currency})
         if amount <= 0:
             raise forms.ValidationError(_("Enter an amount above zero."))
+        step = charge_step(self.currency)
+        if amount % step:
+            # Three-decimal currencies (KWD, BHD, OMR, JOD): Stripe takes steps of 0.010.
+            raise forms.ValidationError(
+                _("Stripe refunds %(currency)s in steps of %(step)s: enter a multiple of it "
+                  "(e.g. %(example)s).")
+                % {"currency": self.currency, "step": step,
+                   "example": quantize(max(amount - amount % step, step), self.currency)}
+            )
         if amount > self.refundable:
             raise forms.ValidationError(
                 _("That is more than what is left to refund (%(amount)s).")

@@ -31,6 +31,7 @@ from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import (
     CLOSED_DISPUTE_STATUSES,
     admin_orders,
+    dispute_label,
     order_payments,
     order_timeline,
     refundable_payment,
@@ -223,6 +224,7 @@ class OrderInspectView(InspectView):
                    for refund in summary.payment.refunds.all()]
         context.update(
             order=order,
+            order_dispute_label=dispute_label(order.dispute_status),
             lines=list(order.lines.all()),
             payments=self.payments,
             refunds=refunds,

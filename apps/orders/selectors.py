@@ -2,13 +2,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.money import format_money
 from apps.core.text import to_ascii_digits
@@ -37,13 +40,59 @@ def order_for_guest_token(token: str) -> Order | None:
 # Read-side queries for the Wagtail admin: the order list, its search, the order page's
 # timeline and the dashboard panel. Each costs a fixed number of queries.
 
-_PHONE_INPUT = re.compile(r"^[\s+\-().0-9٠-٩۰-۹]+$")
-_ORDER_NUMBER = re.compile(r"^GE-?\d{4}-?\d{1,6}$", re.IGNORECASE)
+_PHONE_INPUT = re.compile(r"^[+\-().0-9]+$")
 # Stripe object ids: PaymentIntent, charge.
 _STRIPE_ID = re.compile(r"^(pi|ch|py)_[A-Za-z0-9_]+$")
 # Dispute statuses that still need the shop's attention (Stripe: won, lost, warning_closed and
 # charge_refunded close a dispute).
 CLOSED_DISPUTE_STATUSES = ("won", "lost", "warning_closed", "charge_refunded")
+# Stripe's dispute statuses, as staff read them.
+DISPUTE_STATUS_LABELS = {
+    "needs_response": pgettext_lazy("dispute status", "Needs a response"),
+    "under_review": pgettext_lazy("dispute status", "Under review"),
+    "won": pgettext_lazy("dispute status", "Won"),
+    "lost": pgettext_lazy("dispute status", "Lost"),
+    "warning_needs_response": pgettext_lazy("dispute status", "Inquiry: needs a response"),
+    "warning_under_review": pgettext_lazy("dispute status", "Inquiry under review"),
+    "warning_closed": pgettext_lazy("dispute status", "Inquiry closed"),
+    "charge_refunded": pgettext_lazy("dispute status", "Closed: charge refunded"),
+}
+
+
+def dispute_label(status: str) -> str:
+    """A Stripe dispute status as staff read it ("" for none; an unknown code as it is)."""
+    return str(DISPUTE_STATUS_LABELS.get(status, status or ""))
+
+
+# What a copied value may carry invisibly: LRM/RLM, bidi embeddings/overrides and isolates
+# (an RTL admin wraps numbers and ids in them).
+_BIDI_MARKS = dict.fromkeys(
+    [0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """What staff typed in a search box, normalised once for every staff list."""
+
+    text: str  # no bidi marks, no spaces, ASCII digits
+    order_number: str | None  # "GE-2026-000001" when it reads as an order number
+
+
+def normalize_search(query: str | None) -> SearchTerm:
+    """The one normaliser of the staff searches (orders, payments, refunds): drops bidi
+    marks and spaces, turns Arabic-Indic digits into ASCII, and reads an order number
+    however it is typed: "GE-2026-000001", "GE 2026 000001", "ge2026000001", "ge-2026-1",
+    or without the prefix as "2026-000001"."""
+    raw = to_ascii_digits((query or "").translate(_BIDI_MARKS)).strip()
+    text = "".join(raw.split())
+    prefix = settings.ORDER_NUMBER_PREFIX.upper()
+    number = None
+    match = re.fullmatch(rf"{re.escape(prefix)}[\s-]*(\d{{4}})[\s-]*(\d{{1,6}})", raw,
+                         re.IGNORECASE) or re.fullmatch(r"(\d{4})[\s-]+(\d{1,6})", raw)
+    if match:
+        number = f"{prefix}-{match[1]}-{int(match[2]):06d}"
+    return SearchTerm(text=text, order_number=number)
 
 
 def admin_orders() -> QuerySet[Order]:
@@ -59,13 +108,16 @@ def admin_orders() -> QuerySet[Order]:
 
 def search_orders(queryset: QuerySet[Order], query: str) -> QuerySet[Order]:
     """What staff type in the order search: an order number, an e-mail address, a mobile
-    number (any way of writing it) or a Stripe PaymentIntent / charge id.
+    number (any way of writing it) or a Stripe PaymentIntent / charge id, normalised by
+    `normalize_search`.
 
     Only exact lookups on indexed columns (number, LOWER(email), phone, the payment's
-    PaymentIntent id): no `LIKE '%…%'`, so the search stays fast with any number of orders."""
+    PaymentIntent or charge id): no `LIKE '%…%'`, so the search stays fast with any number
+    of orders."""
     from apps.payments.models import Payment
 
-    text = to_ascii_digits((query or "").strip())
+    term = normalize_search(query)
+    text = term.text
     if not text:
         return queryset
     if _STRIPE_ID.match(text):
@@ -78,11 +130,9 @@ def search_orders(queryset: QuerySet[Order], query: str) -> QuerySet[Order]:
     if "@" in text:
         return queryset.alias(email_lower=Lower("email")).filter(email_lower=text.lower())
     condition = Q(number=text.upper())
-    if _ORDER_NUMBER.match(text):
-        compact = text.upper().replace("-", "")
-        # "GE2026000042" or "ge-2026-42" -> "GE-2026-000042"
-        condition |= Q(number=f"GE-{compact[2:6]}-{int(compact[6:]):06d}")
-    if _PHONE_INPUT.match(query.strip()):
+    if term.order_number:
+        condition |= Q(number=term.order_number)
+    if _PHONE_INPUT.match(text):
         try:
             condition |= Q(phone=normalize_saudi_mobile(text))
         except ValidationError:
@@ -128,7 +178,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import ModelLogEntry
 
-    from apps.emails.models import EmailRecord
+    from apps.emails.models import EmailRecord, EmailStatus
     from apps.payments.models import Payment, PaymentAttempt, Refund, StripeEvent
 
     system = _("System")
@@ -143,7 +193,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
                 "from": statuses.get(change.from_status, change.from_status or "—"),
                 "to": statuses.get(change.to_status, change.to_status),
             },
-            detail=change.note, actor=_person(change.actor) or system,
+            detail=status_note(change.note), actor=_person(change.actor) or system,
         ))
 
     payments = list(Payment.objects.filter(order=order).order_by("created_at", "pk"))
@@ -179,6 +229,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
             actor=stripe, failed=failed,
         ))
 
+    email_statuses = dict(EmailStatus.choices)
     records = EmailRecord.objects.filter(order=order).prefetch_related("events")
     for record in records:
         to = ", ".join(record.to) if isinstance(record.to, list) else str(record.to)
@@ -194,7 +245,8 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
             entries.append(TimelineEntry(
                 at=event.occurred_at, kind="email",
                 title=_("E-mail “%(kind)s”: %(event)s") % {
-                    "kind": record.get_kind_display(), "event": event.event_type,
+                    "kind": record.get_kind_display(),
+                    "event": email_statuses.get(event.event_type, event.event_type),
                 },
                 detail=" · ".join(filter(None, [event.recipient, event.description])),
                 actor=record.provider or system,
@@ -290,6 +342,51 @@ _REFUND_OUTCOMES = {
 }
 
 
+@cache
+def _status_note_patterns():
+    """(regex, translated text) for each note the services store on a status change. The
+    notes stay in English in the database; the timeline shows them in the staff member's
+    language."""
+    from apps.orders.services import ORDER_PLACED_NOTE, RESERVATION_EXPIRED_NOTE
+    from apps.payments import services as payments
+
+    def pattern(template: str) -> re.Pattern:
+        parts = re.split(r"\{(\w+)\}", template)
+        return re.compile("".join(
+            re.escape(part) if index % 2 == 0 else rf"(?P<{part}>\S+?)"
+            for index, part in enumerate(parts)
+        ) + "$")
+
+    return [
+        (pattern(ORDER_PLACED_NOTE), lambda: _("Order placed")),
+        (pattern(RESERVATION_EXPIRED_NOTE), lambda: _("Stock reservation expired")),
+        (pattern(payments.PAID_AFTER_EXPIRY_NOTE),
+         lambda: _("Paid with Stripe (%(payment_intent)s) after the reservation expired")),
+        (pattern(payments.PAID_NOTE), lambda: _("Paid with Stripe (%(payment_intent)s)")),
+        (pattern(payments.REFUNDED_NOTE),
+         lambda: _("Refunded with Stripe (%(payment_intent)s): %(amount)s in total")),
+        (pattern(payments.REFUND_FAILED_NOTE),
+         lambda: _("Stripe refund %(refund)s failed after it had succeeded; refunded now: "
+                   "%(amount)s")),
+    ]
+
+
+def status_note(note: str) -> str:
+    """A stored status-change note in the current language (unknown notes as they are)."""
+    for regex, text in _status_note_patterns():
+        match = regex.match(note or "")
+        if match is None:
+            continue
+        data = match.groupdict()
+        if "amount" in data:
+            try:
+                data["amount"] = format_money(Decimal(data["amount"]), data.pop("currency"))
+            except (ArithmeticError, ValueError):
+                return note
+        return text() % data
+    return note
+
+
 def _log_detail(log) -> str:
     data = log.data or {}
     return " · ".join(str(data[key]) for key in ("note", "error", "result") if data.get(key))
@@ -304,16 +401,20 @@ class ShopOverview:
     awaiting_retry: int
     refunds_awaiting_approval: int
     open_disputes: int
+    open_disputes_by_status: list[tuple[str, int]]  # (label, orders)
 
 
 def paid_today(*, now: datetime | None = None) -> tuple[int, list[tuple[str, Decimal]]]:
-    """Orders whose payment arrived today (shop time zone) and the money they brought."""
-    from apps.payments.models import PAID_STATUSES, Payment
+    """Orders whose payment arrived today (shop time zone) and the money they brought. Only
+    payments that paid their order count: a duplicate payment refunded automatically (or
+    money that came too late for a cancelled order) is no revenue."""
+    from apps.payments.models import PAID_STATUSES, Payment, Settlement
 
     now = timezone.localtime(now or timezone.now())
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     paid = Payment.objects.filter(
-        status__in=PAID_STATUSES, succeeded_at__gte=start, succeeded_at__lte=now
+        status__in=PAID_STATUSES, settlement=Settlement.PAID_ORDER,
+        succeeded_at__gte=start, succeeded_at__lte=now,
     )
     rows = list(
         paid.values("currency")
@@ -359,11 +460,18 @@ def orders_with_open_dispute() -> QuerySet[Order]:
 def shop_overview(*, now: datetime | None = None) -> ShopOverview:
     count, revenue = paid_today(now=now)
     rate, attempts = payment_success_rate(now=now)
+    disputes = list(
+        orders_with_open_dispute().values("dispute_status").annotate(orders=Count("pk"))
+        .order_by("dispute_status")
+    )
     return ShopOverview(
         paid_today=count, revenue_today=revenue, success_rate=rate, attempts_week=attempts,
         awaiting_retry=orders_awaiting_retry().count(),
         refunds_awaiting_approval=refunds_awaiting_approval().count(),
-        open_disputes=orders_with_open_dispute().count(),
+        open_disputes=sum(row["orders"] for row in disputes),
+        open_disputes_by_status=[
+            (dispute_label(row["dispute_status"]), row["orders"]) for row in disputes
+        ],
     )
 
 
@@ -376,32 +484,47 @@ class PaymentSummary:
     in_progress: Decimal  # requested, awaiting approval or waiting for Stripe
     refundable: Decimal
 
+    @property
+    def dispute_label(self) -> str:
+        return dispute_label(self.payment.dispute_status)
+
 
 def order_payments(order: Order) -> list[PaymentSummary]:
     """The order's payments, newest first, with their refunds (two queries). What is left to
-    refund follows the refund rules: succeeded refunds and the ones on their way count,
-    failed, canceled and rejected ones never do."""
-    from apps.payments.models import COUNTED_REFUND_STATUSES, Payment, RefundStatus
+    refund follows the refund rules (apps.payments.services.refundable_amount): amount -
+    (max(Stripe's refunded total, succeeded refunds) + refunds in flight); failed, canceled
+    and rejected ones never count."""
+    from apps.payments.models import Payment, RefundStatus
+    from apps.payments.services import IN_FLIGHT_REFUND_STATUSES
 
     summaries = []
     for payment in Payment.objects.filter(order=order).prefetch_related("refunds"):
         refunds = list(payment.refunds.all())
         succeeded = sum((r.amount for r in refunds if r.status == RefundStatus.SUCCEEDED),
                         Decimal("0"))
-        counted = sum((r.amount for r in refunds if r.status in COUNTED_REFUND_STATUSES),
-                      Decimal("0"))
+        in_flight = sum((r.amount for r in refunds if r.status in IN_FLIGHT_REFUND_STATUSES),
+                        Decimal("0"))
         refunded = max(payment.amount_refunded, succeeded)
-        refundable = payment.amount - max(payment.amount_refunded, counted)
+        refundable = payment.amount - refunded - in_flight
         summaries.append(PaymentSummary(
-            payment=payment, refunded=refunded, in_progress=max(counted - refunded, Decimal("0")),
+            payment=payment, refunded=refunded, in_progress=in_flight,
             refundable=max(refundable, Decimal("0")) if payment.is_paid else Decimal("0"),
         ))
     return summaries
 
 
 def refundable_payment(order: Order) -> PaymentSummary | None:
-    """The paid payment staff refund from (an order has one paid payment), or None."""
-    for summary in order_payments(order):
-        if summary.payment.is_paid:
-            return summary
-    return None
+    """The payment staff refund from: the one that paid the order (`settlement` PAID_ORDER)
+    while something is left on it; else any paid payment with something left (e.g. a
+    duplicate whose automatic refund failed); else the paying one (nothing left). An order
+    paid twice has two paid payments: the newest is usually the duplicate, already refunded
+    automatically. None when nothing was paid."""
+    from apps.payments.models import Settlement
+
+    paid = [summary for summary in order_payments(order) if summary.payment.is_paid]
+
+    def rank(summary: PaymentSummary) -> tuple[bool, bool]:
+        return (summary.refundable > 0,
+                summary.payment.settlement == Settlement.PAID_ORDER)
+
+    return max(paid, key=rank, default=None)

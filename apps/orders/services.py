@@ -45,6 +45,19 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 REINSTATE_TRANSITIONS: dict[str, set[str]] = {OrderStatus.CANCELLED: {OrderStatus.PAID}}
 RESERVATION_EXPIRED_NOTE = "reservation expired"
 
+# The one way back from "(partially) refunded": Stripe reports that a refund which had
+# succeeded failed after all (e.g. the card was closed; `refund.updated` with status failed).
+# The money is back with the shop, so the order returns to what is still refunded
+# (`transition_order(..., refund_failed=True)`, used by apps.payments.services when it
+# recomputes the refunded total; the status history records it with a note).
+REFUND_FAILED_TRANSITIONS: dict[str, set[str]] = {
+    OrderStatus.REFUNDED: {
+        OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID, OrderStatus.FULFILLED,
+    },
+    OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.PAID, OrderStatus.FULFILLED},
+}
+ORDER_PLACED_NOTE = "order placed"
+
 
 class CheckoutError(Exception):
     """The order cannot be placed; the message is for the shopper."""
@@ -166,7 +179,7 @@ def place_order(
             ]
         )
         OrderStatusChange.objects.create(
-            order=order, to_status=order.status, actor=user, note="order placed"
+            order=order, to_status=order.status, actor=user, note=ORDER_PLACED_NOTE
         )
         cart.lines.all().delete()
     logger.info("Order %s placed, total %s %s", order.number, order.total, order.currency)
@@ -174,7 +187,13 @@ def place_order(
 
 
 def transition_order(
-    *, order_id: int, to_status: str, actor=None, note: str = "", reinstate: bool = False
+    *,
+    order_id: int,
+    to_status: str,
+    actor=None,
+    note: str = "",
+    reinstate: bool = False,
+    refund_failed: bool = False,
 ) -> tuple[Order, bool]:
     """The one way an order's status changes. Locks the row, refuses illegal moves, records
     the change. Moving to the status it already has is a no-op (returns changed=False), so
@@ -182,7 +201,11 @@ def transition_order(
 
     `reinstate=True` also allows REINSTATE_TRANSITIONS for an order cancelled because its
     reservation expired: its stock is reserved again, or OutOfStock is raised and nothing
-    changes."""
+    changes.
+
+    `refund_failed=True` also allows REFUND_FAILED_TRANSITIONS (back from refunded or
+    partially refunded after Stripe failed a refund that had succeeded); the caller passes a
+    note saying so."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == to_status:
@@ -190,6 +213,8 @@ def transition_order(
         allowed = ALLOWED_TRANSITIONS.get(order.status, set())
         if reinstate and _cancelled_by_expiry(order):
             allowed = allowed | REINSTATE_TRANSITIONS.get(order.status, set())
+        if refund_failed:
+            allowed = allowed | REFUND_FAILED_TRANSITIONS.get(order.status, set())
         if to_status not in allowed:
             raise IllegalTransition(f"{order.number}: {order.status} -> {to_status} is not allowed")
         from_status = order.status

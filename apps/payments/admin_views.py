@@ -31,6 +31,7 @@ from apps.orders.admin_views import (
     send_refund,
 )
 from apps.orders.models import Order
+from apps.orders.selectors import SearchTerm, normalize_search
 from apps.payments import webhooks
 from apps.payments.audit import STRIPE_EVENT_RERUN
 from apps.payments.models import (
@@ -47,14 +48,13 @@ def _order_column(accessor: str, sort_key: str) -> Column:
     return BdiColumn("order", label=gettext_lazy("Order"), accessor=accessor, sort_key=sort_key)
 
 
-def _stripe_search(queryset: QuerySet, text: str, *, intent_field: str,
+def _stripe_search(queryset: QuerySet, term: SearchTerm, *, intent_field: str,
                    order_field: str) -> QuerySet:
     """Exact lookups only (unique or indexed columns): a PaymentIntent id or an order
-    number."""
-    text = text.strip()
-    if text.upper().startswith("GE-"):
-        return queryset.filter(**{order_field: text.upper()})
-    return queryset.filter(**{intent_field: text})
+    number, as `normalize_search` (shared with the order list) reads it."""
+    if term.order_number:
+        return queryset.filter(**{order_field: term.order_number})
+    return queryset.filter(**{intent_field: term.text})
 
 
 # --- payments -----------------------------------------------------------------------------
@@ -106,10 +106,10 @@ class PaymentViewSet(ReadOnlyViewSet):
         return Payment.objects.select_related("order")
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
-        text = query.strip()
-        if text.startswith(("ch_", "py_")):
-            return queryset.filter(stripe_charge_id=text)
-        return _stripe_search(queryset, text, intent_field="stripe_payment_intent_id",
+        term = normalize_search(query)
+        if term.text.startswith(("ch_", "py_")):
+            return queryset.filter(stripe_charge_id=term.text)
+        return _stripe_search(queryset, term, intent_field="stripe_payment_intent_id",
                               order_field="order__number")
 
 
@@ -233,10 +233,10 @@ class RefundViewSet(ReadOnlyViewSet):
         return Refund.objects.select_related("payment__order", "requested_by", "approved_by")
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
-        text = query.strip()
-        if text.startswith("re_"):
-            return queryset.filter(stripe_refund_id=text)
-        return _stripe_search(queryset, text, intent_field="payment__stripe_payment_intent_id",
+        term = normalize_search(query)
+        if term.text.startswith("re_"):
+            return queryset.filter(stripe_refund_id=term.text)
+        return _stripe_search(queryset, term, intent_field="payment__stripe_payment_intent_id",
                               order_field="payment__order__number")
 
     def get_urlpatterns(self):
@@ -342,7 +342,7 @@ class StripeEventViewSet(ReadOnlyViewSet):
     ]
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
-        text = query.strip()
+        text = normalize_search(query).text
         if text.startswith("evt_"):
             return queryset.filter(stripe_id=text)
         return queryset.filter(payment_intent_id=text)

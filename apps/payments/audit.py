@@ -10,6 +10,8 @@ task worker did). Registered with Wagtail in apps/payments/wagtail_hooks.py.
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import LogFormatter
 
+from apps.core.money import format_money
+
 REFUND_REQUESTED = "payments.refund.requested"
 REFUND_AWAITING_APPROVAL = "payments.refund.awaiting_approval"
 REFUND_APPROVED = "payments.refund.approved"
@@ -19,22 +21,23 @@ REFUND_FAILED = "payments.refund.failed"
 REFUND_SUCCEEDED = "payments.refund.succeeded"
 ORDER_RESTOCKED = "payments.refund.restocked"
 STRIPE_EVENT_RERUN = "payments.stripe_event.rerun"
+# Logged by apps/emails/services.py `resend_email`, data: email_record, kind, previous_status.
+EMAIL_RESENT = "emails.email.resent"
 
 
 class RefundLogFormatter(LogFormatter):
-    """"<message>: 250.00 SAR (refund #7)", with the staff note or Stripe's error as the
-    comment."""
+    """"<message>: SAR 250.00 (refund #7)" (the amount as `format_money` writes it in the
+    staff member's language), with the staff note or Stripe's error as the comment."""
 
     def format_message(self, log_entry):
         data = log_entry.data or {}
         try:
-            return _("%(action)s: %(amount)s %(currency)s (refund #%(refund)s)") % {
+            return _("%(action)s: %(amount)s (refund #%(refund)s)") % {
                 "action": self.message,
-                "amount": data["amount"],
-                "currency": data["currency"],
+                "amount": format_money(data["amount"], data["currency"]),
                 "refund": data["refund_id"],
             }
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ArithmeticError, ValueError):
             return self.message
 
     def format_comment(self, log_entry):
@@ -59,4 +62,5 @@ ACTIONS = [
 # Plain actions (no refund data).
 SIMPLE_ACTIONS = [
     (STRIPE_EVENT_RERUN, _("Stripe event re-run"), _("Stripe event handled again by staff")),
+    (EMAIL_RESENT, _("E-mail resent"), _("E-mail queued to be sent again")),
 ]

@@ -98,6 +98,10 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # Staff search by charge id (order list, payments list), disputes by charge.
+            models.Index(fields=["stripe_charge_id"], name="payment_charge_id_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["order", "sequence"], name="payment_order_sequence"),
             models.CheckConstraint(

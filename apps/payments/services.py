@@ -4,7 +4,10 @@
   holding row locks: call Stripe first, then open the transaction and persist.
 * Rows are locked in one fixed order everywhere: order -> payment -> refund.
 * Payment status only moves forward (`_should_move`): an old or repeated event never undoes a
-  newer state, so every delivery order of the same events ends in the same state.
+  newer state, so every delivery order of the same events ends in the same state. The one
+  exception: Stripe failing a refund that had succeeded (`_refund_failed_after_success`)
+  takes the payment, and the order it paid, back to what is still refunded
+  (`REFUND_FAILED_MOVES`, `transition_order(..., refund_failed=True)`).
 * `fulfil_payment` is the one fulfilment function: the return page (a retrieved
   PaymentIntent) and the webhook (the event's PaymentIntent) both call it, one after the other
   or at the same moment; the order is marked paid once.
@@ -16,17 +19,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.money import format_money, from_minor_units, quantize, quantize_charge
+from apps.core.money import charge_step, format_money, from_minor_units, quantize
 from apps.emails.models import EmailKind
 from apps.emails.services import queue_order_email
 from apps.orders.models import Order, OrderStatus
@@ -105,6 +108,8 @@ INTENT_STATUS_MAP: dict[str, str] = {
     "canceled": PaymentStatus.CANCELED,
 }
 
+# Refund status moves forward by rank, plus one move Stripe makes: succeeded -> failed (a
+# refund to a closed card fails days after it succeeded); see `_upsert_refund`.
 REFUND_RANK: dict[str, int] = {
     RefundStatus.AWAITING_APPROVAL: 0,  # never sent: Stripe does not know it
     RefundStatus.REJECTED: 2,
@@ -134,8 +139,25 @@ def _should_move(current: str, new: str, *, current_at: int, observed_at: int) -
     return STATUS_RANK[new] == 0 and observed_at >= current_at
 
 
-def _move(payment: Payment, new: str, *, observed_at: int) -> bool:
-    if not _should_move(
+# The payment's one way back (see the module docstring): a refund that had succeeded failed,
+# so the payment is less refunded than it was.
+REFUND_FAILED_MOVES: dict[str, set[str]] = {
+    PaymentStatus.REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.SUCCEEDED},
+    PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.SUCCEEDED},
+}
+
+# Notes stored on the order's status history (in English, for logs and shells); the admin
+# timeline shows them translated (apps.orders.selectors.status_note).
+PAID_NOTE = "Stripe payment {payment_intent}"
+PAID_AFTER_EXPIRY_NOTE = PAID_NOTE + " (after the reservation expired)"
+REFUNDED_NOTE = "Stripe refunds {payment_intent}: {amount} {currency}"
+REFUND_FAILED_NOTE = ("Stripe refund {refund} failed after it succeeded; refunded now: "
+                      "{amount} {currency}")
+
+
+def _move(payment: Payment, new: str, *, observed_at: int, refund_failed: bool = False) -> bool:
+    backwards = refund_failed and new in REFUND_FAILED_MOVES.get(payment.status, set())
+    if not backwards and not _should_move(
         payment.status, new, current_at=payment.stripe_state_at, observed_at=observed_at
     ):
         return False
@@ -272,6 +294,10 @@ def fulfil_payment(
 def _apply_intent(payment: Payment, intent: dict[str, Any], *, observed_at: int) -> None:
     new_status = status_from_intent(intent)
     _move(payment, new_status, observed_at=observed_at)
+    if payment.is_paid and payment.succeeded_at is None:
+        # Stored already succeeded (adopted from its event's metadata): _move had nothing
+        # to move, but the dashboard's "paid today" needs the moment the money arrived.
+        payment.succeeded_at = timezone.now()
     charge = intent.get("latest_charge")
     charge_id = charge.get("id") if isinstance(charge, dict) else charge
     brand, last4 = _card_of_intent(intent)
@@ -368,10 +394,10 @@ def _settle(order: Order, payment: Payment) -> FulfilmentResult:
     """Decide, once, what money that arrived does to its order. Caller holds both locks."""
     if payment.status not in PAID_STATUSES or payment.settlement:
         return FulfilmentResult(payment=payment, order=order)
-    note = f"Stripe payment {payment.stripe_payment_intent_id}"
     if order.status == OrderStatus.PENDING_PAYMENT:
         order, _changed = transition_order(
-            order_id=order.pk, to_status=OrderStatus.PAID, note=note
+            order_id=order.pk, to_status=OrderStatus.PAID,
+            note=PAID_NOTE.format(payment_intent=payment.stripe_payment_intent_id),
         )
         return _paid(order, payment)
     fully_refunded = payment.amount_refunded >= payment.amount
@@ -379,7 +405,9 @@ def _settle(order: Order, payment: Payment) -> FulfilmentResult:
         try:
             order, _changed = transition_order(
                 order_id=order.pk, to_status=OrderStatus.PAID, reinstate=True,
-                note=note + " (after the reservation expired)",
+                note=PAID_AFTER_EXPIRY_NOTE.format(
+                    payment_intent=payment.stripe_payment_intent_id
+                ),
             )
         except OutOfStock:
             return _refund_instead(order, payment, Settlement.REFUND_OUT_OF_STOCK,
@@ -501,15 +529,40 @@ def _refund_actor(refund: Refund) -> Any:
     return refund.approved_by or refund.requested_by
 
 
+IN_FLIGHT_REFUND_STATUSES = frozenset(COUNTED_REFUND_STATUSES - {RefundStatus.SUCCEEDED})
+
+
 def refundable_amount(payment: Payment, *, excluding: Refund | None = None) -> Decimal:
-    """What is left to refund: the amount paid minus refunds that succeeded or are on their
-    way (awaiting approval, requested, pending). Failed, canceled and rejected refunds never
-    count. Read under the payment lock to act on it."""
-    counted_refunds = payment.refunds.filter(status__in=list(COUNTED_REFUND_STATUSES))
+    """What is left to refund:
+
+        amount - (max(amount_refunded, succeeded refunds) + refunds in flight)
+
+    `amount_refunded` is what Stripe confirmed (it includes refunds made in the Dashboard,
+    which have no row of ours until their event arrives); refunds in flight (awaiting
+    approval, requested, pending, requires action) are not in it yet. Failed, canceled and
+    rejected refunds never count. Read under the payment lock to act on it."""
+    refunds = payment.refunds.all()
     if excluding is not None:
-        counted_refunds = counted_refunds.exclude(pk=excluding.pk)
-    counted = counted_refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    return max(payment.amount - max(payment.amount_refunded, counted), Decimal("0"))
+        refunds = refunds.exclude(pk=excluding.pk)
+    totals = refunds.aggregate(
+        succeeded=Sum("amount", filter=Q(status=RefundStatus.SUCCEEDED)),
+        in_flight=Sum("amount", filter=Q(status__in=list(IN_FLIGHT_REFUND_STATUSES))),
+    )
+    refunded = max(payment.amount_refunded, totals["succeeded"] or Decimal("0"))
+    counted = refunded + (totals["in_flight"] or Decimal("0"))
+    return max(payment.amount - counted, Decimal("0"))
+
+
+def needs_approval(payment: Payment, amount: Decimal) -> bool:
+    """A staff refund waits for a manager when it, plus the staff refunds already counted on
+    the payment (succeeded or on their way; not failed, canceled or rejected), is above
+    settings.REFUND_APPROVAL_THRESHOLD: splitting a large refund in small ones does not
+    avoid the approval. The threshold is a plain number in the shop currency
+    (settings.SHOP_CURRENCY), compared with the payment's amounts as they are."""
+    earlier = payment.refunds.filter(
+        reason=RefundReason.STAFF, status__in=list(COUNTED_REFUND_STATUSES)
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return earlier + amount > settings.REFUND_APPROVAL_THRESHOLD
 
 
 def _check_refundable(
@@ -519,6 +572,12 @@ def _check_refundable(
         raise RefundRefused(_("Only a successful payment can be refunded."))
     if amount <= 0:
         raise RefundRefused(_("The refund amount must be more than zero."))
+    step = charge_step(payment.currency)
+    if amount % step:
+        raise RefundRefused(
+            _("Stripe refunds %(currency)s in steps of %(step)s: enter a multiple of it.")
+            % {"currency": payment.currency, "step": step}
+        )
     left = refundable_amount(payment, excluding=excluding)
     if amount > left:
         raise RefundRefused(
@@ -537,7 +596,13 @@ def request_refund(
     requested_by: User | None,
     idempotency_key: str,
 ) -> Refund:
-    """A staff refund of (part of) a paid payment. `amount` None refunds what is left.
+    """A staff refund of (part of) a paid payment. `amount` None refunds what is left
+    (rounded down to the currency's charge step); an amount that is not a multiple of
+    `charge_step` (0.010 for KWD) is refused, never rounded.
+
+    `requested_by` is the staff member (the admin always passes it; their `issue_refund`
+    permission is checked). None is for system callers only (a shell, a management command):
+    no permission check, and the refund is logged without a user.
 
     `idempotency_key` is the refund form's own key (generated when the form was rendered):
     the same key again returns the refund it created, so a double click or a resubmitted
@@ -559,10 +624,11 @@ def request_refund(
         ).first()
         if existing is not None:
             return existing  # the same form submitted again
-        amount = refundable_amount(payment) if amount is None else amount
-        amount = quantize_charge(amount, payment.currency)  # Stripe's steps (0.010 KWD)
+        if amount is None:
+            step = charge_step(payment.currency)
+            amount = quantize(refundable_amount(payment) // step * step, payment.currency)
         _check_refundable(payment, amount)
-        awaiting = amount > settings.REFUND_APPROVAL_THRESHOLD
+        awaiting = needs_approval(payment, amount)
         refund = _queue_refund(
             payment,
             amount=amount,
@@ -704,8 +770,9 @@ def record_refund(*, refund: dict[str, Any]) -> Refund | None:
         return None
     with transaction.atomic():
         order, payment = _lock(payment.pk)
-        row = _upsert_refund(order, payment, refund)
+        row, old_status = _upsert_refund(order, payment, refund)
         _apply_refunded_total(order, payment, observed_at=int(time.time()))
+        _queue_refund_email(order, row, old_status=old_status)
         return row
 
 
@@ -738,12 +805,18 @@ def _apply_refunded_total(order: Order, payment: Payment, *, observed_at: int) -
     if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.PARTIALLY_REFUNDED):
         transition_order(
             order_id=order.pk, to_status=target,
-            note=f"Stripe refunds {payment.stripe_payment_intent_id}: "
-                 f"{quantize(refunded, payment.currency)} {payment.currency}",
+            note=REFUNDED_NOTE.format(
+                payment_intent=payment.stripe_payment_intent_id,
+                amount=quantize(refunded, payment.currency), currency=payment.currency,
+            ),
         )
 
 
-def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refund:
+def _upsert_refund(
+    order: Order, payment: Payment, data: dict[str, Any]
+) -> tuple[Refund, str]:
+    """Store a Stripe refund on its row (found by id, or by our request id in its metadata);
+    returns the row and its status before."""
     row = Refund.objects.select_for_update().filter(stripe_refund_id=data["id"]).first()
     request_id = (data.get("metadata") or {}).get("refund_request_id")
     if row is None and request_id and str(request_id).isdigit():
@@ -761,7 +834,12 @@ def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refu
     old_status = row.status
     row.stripe_refund_id = data["id"]
     new_status = data.get("status") or RefundStatus.PENDING
-    if new_status in REFUND_RANK and REFUND_RANK[new_status] > REFUND_RANK[row.status]:
+    failed_after_success = (
+        old_status == RefundStatus.SUCCEEDED and new_status == RefundStatus.FAILED
+    )
+    if new_status in REFUND_RANK and (
+        REFUND_RANK[new_status] > REFUND_RANK[row.status] or failed_after_success
+    ):
         row.status = new_status
         if new_status == RefundStatus.FAILED:
             row.error = data.get("failure_reason") or "failed"
@@ -769,10 +847,60 @@ def _upsert_refund(order: Order, payment: Payment, data: dict[str, Any]) -> Refu
                          payment.stripe_payment_intent_id, row.error)
     row.save()
     _refund_changed(order, row, old_status=old_status)
+    if failed_after_success:
+        _refund_failed_after_success(order, payment, row)
+    return row, old_status
+
+
+def _queue_refund_email(order: Order, row: Refund, *, old_status: str) -> None:
+    """The customer's refund e-mail, once per refund that succeeded. Queued after the
+    payment and order moved (`_apply_refunded_total`), so the timeline shows the status
+    change first; amounts are read when it is sent."""
     if row.status == RefundStatus.SUCCEEDED and old_status != RefundStatus.SUCCEEDED:
-        # Amounts are read when it is sent, after _apply_refunded_total has run.
         queue_order_email(order=order, kind=EmailKind.REFUND, cause=f"refund:{row.pk}")
-    return row
+
+
+def _refund_failed_after_success(order: Order, payment: Payment, refund: Refund) -> None:
+    """Stripe failed a refund it had reported succeeded (`refund.updated` / `refund.failed`,
+    e.g. the card was closed): the money is back with the shop, so the refund stops counting.
+    The refunded total drops by its amount (never below our other succeeded refunds), and the
+    payment and the order it paid go back to what is still refunded: the one documented way
+    back (REFUND_FAILED_MOVES; transition_order(refund_failed=True)), with a note in the
+    order's history. Caller holds the order -> payment -> refund locks."""
+    succeeded = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0")
+    refunded = min(max(payment.amount_refunded - refund.amount, succeeded, Decimal("0")),
+                   payment.amount)
+    payment.amount_refunded = refunded
+    if refunded >= payment.amount:
+        target = PaymentStatus.REFUNDED
+    elif refunded > 0:
+        target = PaymentStatus.PARTIALLY_REFUNDED
+    else:
+        target = PaymentStatus.SUCCEEDED
+    _move(payment, target, observed_at=int(time.time()), refund_failed=True)
+    payment.save(update_fields=["amount_refunded", "status", "stripe_state_at", "updated_at"])
+    if payment.settlement != Settlement.PAID_ORDER:
+        return
+    order.refresh_from_db(fields=["status"])
+    if order.status not in (OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED):
+        return
+    if refunded >= payment.amount:
+        order_target = OrderStatus.REFUNDED
+    elif refunded > 0:
+        order_target = OrderStatus.PARTIALLY_REFUNDED
+    elif order.status_changes.filter(to_status=OrderStatus.FULFILLED).exists():
+        order_target = OrderStatus.FULFILLED  # it had shipped before the refunds
+    else:
+        order_target = OrderStatus.PAID
+    transition_order(
+        order_id=order.pk, to_status=order_target, refund_failed=True,
+        note=REFUND_FAILED_NOTE.format(
+            refund=refund.stripe_refund_id, amount=quantize(refunded, payment.currency),
+            currency=payment.currency,
+        ),
+    )
 
 
 def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResult | None:
@@ -802,33 +930,43 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
                 failure_message=charge.get("failure_message") or "", brand=brand, last4=last4,
             )
         payment.save()
+        changed = []
         for refund in (charge.get("refunds") or {}).get("data") or []:
-            _upsert_refund(order, payment, refund)
+            changed.append(_upsert_refund(order, payment, refund))
         if charge.get("status") == "succeeded":
-            _apply_charge_refunded(payment, charge)
+            _apply_charge_refunded(payment, charge, observed_at=observed_at)
         result = _settle(order, payment)
         _apply_refunded_total(result.order, payment, observed_at=observed_at)
+        for row, old_status in changed:
+            _queue_refund_email(order, row, old_status=old_status)
         return FulfilmentResult(
             payment=payment, order=Order.objects.get(pk=order.pk),
             order_paid_now=result.order_paid_now, refund=result.refund,
         )
 
 
-def _apply_charge_refunded(payment: Payment, charge: dict[str, Any]) -> None:
+def _apply_charge_refunded(
+    payment: Payment, charge: dict[str, Any], *, observed_at: int
+) -> None:
     """Raise the payment's refunded total to the charge's `amount_refunded`, less our refunds
-    Stripe has not confirmed: Stripe counts a pending refund there at once (and takes a
-    failed one out again later), but a refund counts for the shop only once it succeeded.
-    Refunds we do not know (made in the Dashboard, no refund event yet) count as Stripe
-    reports them. Caller holds the locks."""
+    Stripe has not confirmed: Stripe counts a pending refund there at once, but a refund
+    counts for the shop only once it succeeded. A failed or canceled refund is taken out of
+    Stripe's figure when it fails, so it is subtracted only from a report older than the
+    moment we recorded the failure (a late delivery that may still count it), never from a
+    newer one. Refunds we do not know (made in the Dashboard, no refund event yet) count as
+    Stripe reports them. `observed_at` is the report's Stripe time. Caller holds the
+    locks."""
     if not payment.is_paid:
         return
     currency = charge["currency"].upper()
     reported = from_minor_units(charge.get("amount_refunded") or 0, currency)
+    reported_at = datetime.fromtimestamp(observed_at, tz=UTC)
     unconfirmed = payment.refunds.filter(
-        status__in=[
+        Q(status__in=[
             RefundStatus.REQUESTED, RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION,
-            RefundStatus.FAILED, RefundStatus.CANCELED,
-        ],
+        ])
+        | Q(status__in=[RefundStatus.FAILED, RefundStatus.CANCELED],
+            updated_at__gt=reported_at),
         stripe_refund_id__isnull=False,
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     confirmed = reported - unconfirmed

@@ -70,6 +70,7 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "refund.created": _refund,
     "refund.updated": _refund,
     "refund.failed": _refund,
+    "charge.refund.updated": _refund,  # the same Refund object, older event name
     "charge.dispute.created": _dispute,
     "charge.dispute.closed": _dispute,
 }

@@ -207,10 +207,14 @@ ANYMAIL = {
     }.items()
     if value
 }
-# A provider error is retried with exponential backoff (base, 2x, 4x, ... seconds) until the
-# message has been tried EMAIL_MAX_ATTEMPTS times; then it is marked failed for staff.
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+# A provider error is retried with exponential backoff (base, 2x, 4x, ... seconds, each wait
+# capped at EMAIL_RETRY_MAX_DELAY_SECONDS) until the message has been tried EMAIL_MAX_ATTEMPTS
+# times; then it is marked failed for staff (who can resend it). The defaults wait 1, 2, 4, 8,
+# 16, 32, 64, 128 minutes, then 4 hours five times: the 14th and last attempt comes about a day
+# after the first one.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=14)
 EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
+EMAIL_RETRY_MAX_DELAY_SECONDS = env.int("EMAIL_RETRY_MAX_DELAY_SECONDS", default=4 * 60 * 60)
 
 # --- Background tasks (django-tasks) ---------------------------------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
@@ -234,7 +238,8 @@ SHOP_IDENTITY = {
     "email": env("SHOP_EMAIL", default="care@gulf-emperor.example"),
     "phone": env("SHOP_PHONE", default="+966110000000"),
 }
-# Who gets staff alerts (a new Stripe dispute): comma-separated e-mail addresses.
+# Who gets staff alerts (a new Stripe dispute): comma-separated e-mail addresses. Set but
+# empty, an alert is recorded as failed ("no staff address"), never as sent.
 SHOP_STAFF_ALERT_EMAILS = env.list("SHOP_STAFF_ALERT_EMAILS", default=[SHOP_IDENTITY["email"]])
 # The language staff alerts start with ("ar" or "en"); the other one follows.
 SHOP_STAFF_ALERT_LANGUAGE = env("SHOP_STAFF_ALERT_LANGUAGE", default=LANGUAGE_CODE)

@@ -1,9 +1,11 @@
 """Production settings: secrets have no default, so a missing one stops start-up."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import STRIPE_SANDBOX, env
+from .base import ANYMAIL, EMAIL_BACKEND, SHOP_BASE_URL, STRIPE_SANDBOX, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -41,3 +43,36 @@ if not STRIPE_SANDBOX:
             "With STRIPE_SECRET_KEY set, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET "
             "(whsec_...) are required."
         )
+
+# E-mail: real customers get real messages, with links they can trust and a sender the
+# provider has verified; tracking posts are authenticated.
+if not SHOP_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        f"SHOP_BASE_URL must be the shop's https:// address (links in e-mails start with it); "
+        f"it is {SHOP_BASE_URL!r}."
+    )
+LOCAL_EMAIL_BACKENDS = {
+    "apps.emails.backends.EmlFileBackend",
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+if EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS and not env.bool(
+    "EMAIL_FILES_IN_PRODUCTION", default=False
+):
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND is {EMAIL_BACKEND}, so no customer would get any e-mail. Set an anymail "
+        "backend and its keys (docs/emails.md), or EMAIL_FILES_IN_PRODUCTION=1 for a demo shop "
+        "whose mail stays on disk."
+    )
+if not os.environ.get("DEFAULT_FROM_EMAIL", "").strip():
+    raise ImproperlyConfigured(
+        "DEFAULT_FROM_EMAIL is required: an address of the domain verified at the e-mail "
+        "provider (the built-in default is an example address)."
+    )
+if not ANYMAIL.get("WEBHOOK_SECRET"):
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET (\"user:long-random-password\") is required: without it "
+        "anymail accepts unauthenticated posts on its tracking webhooks (/anymail/...)."
+    )

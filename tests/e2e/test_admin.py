@@ -98,6 +98,7 @@ def test_refunds_user_finds_an_order_by_phone_and_refunds_it_in_two_steps(shoppe
                                                                           lang, settings):
     from apps.emails.models import EmailKind, EmailRecord
     from apps.payments.models import Refund
+    from apps.payments.sandbox.models import SandboxRequest
 
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from the internet
 
@@ -148,6 +149,16 @@ def test_refunds_user_finds_an_order_by_phone_and_refunds_it_in_two_steps(shoppe
     assert staff.norm(page.locator(".order-refundable").inner_text()) == money(
         Decimal("0"), lang)
     snap(staff, "admin-order-refunded")
+
+    # "Stripe" received exactly two refund requests, one per confirmed form, each with
+    # its refund's own idempotency key.
+    calls = SandboxRequest.objects.filter(method="POST", path="/v1/refunds")
+    assert calls.count() == 2
+    refunds = Refund.objects.filter(payment__order=order)
+    assert sorted(calls.values_list("idempotency_key", flat=True)) == sorted(
+        refunds.values_list("idempotency_key", flat=True))
+    assert sorted(int(call.params["amount"]) for call in calls) == sorted(
+        int(refund.amount * 100) for refund in refunds)
 
     refund_mails = EmailRecord.objects.filter(order=order, kind=EmailKind.REFUND)
     assert refund_mails.count() == 2

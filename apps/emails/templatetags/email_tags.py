@@ -20,10 +20,13 @@ def isolate(value) -> str:
 def bdi(value, direction: str = "") -> str:
     """`<bdi>value</bdi>` (escaped), to pass isolated numbers into `{% blocktranslate %}`, so
     the HTML and the plain-text message share one translatable sentence. `|bdi:"ltr"` for
-    values without letters that must read left to right (phone numbers)."""
+    values without letters that must read left to right (phone numbers); `|bdi:"wrap"` for
+    a name, which may wrap like any text."""
     text = str(value)
     if not text:
         return ""
+    if direction == "wrap":
+        return format_html("<bdi>{}</bdi>", text)
     # nowrap: an order number or an amount never breaks across lines.
     if direction in ("ltr", "rtl"):
         return format_html('<bdi dir="{}" style="white-space:nowrap;">{}</bdi>', direction, text)

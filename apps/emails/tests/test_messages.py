@@ -10,7 +10,7 @@ from django.utils import translation
 
 from apps.core.money import format_money
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
-from apps.emails.rendering import SUBJECTS
+from apps.emails.rendering import DISPUTE_REASONS, DISPUTE_STATUSES, SUBJECTS
 from apps.emails.tests import scenarios
 from apps.emails.tests.conftest import in_bdi
 from apps.payments.tests.factories import place_test_order
@@ -36,9 +36,15 @@ def blocks(html: str) -> dict[str, str]:
     return {lang: html[start:end] for (start, lang), end in zip(starts, ends, strict=True)}
 
 
+LRI, RLI = "\u2066", "\u2067"
+
+
 def subject_in(lang: str, kind: str, number: str) -> str:
+    """One language's half: the whole sentence isolated in its direction (RLI for Arabic,
+    LRI for English), the order number isolated inside it."""
     with translation.override(lang):
-        return str(SUBJECTS[kind]) % {"number": number}
+        sentence = str(SUBJECTS[kind]) % {"number": f"{FSI}{number}{PDI}"}
+    return f"{RLI if lang == 'ar' else LRI}{sentence}{PDI}"
 
 
 def money(amount, lang: str) -> str:
@@ -53,6 +59,8 @@ def check_bilingual(message, order, kind, first: str):
         f"{subject_in(first, kind, order.number)} · {subject_in(second, kind, order.number)}"
     )
     assert message.subject.count(order.number) == 2
+    assert message.subject.count(f"{FSI}{order.number}{PDI}") == 2
+    assert message.reply_to == ["care@gulf-emperor.example"]  # customer care answers
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
     assert f'<html lang="{first}" dir="{"rtl" if first == "ar" else "ltr"}">' in html
@@ -90,6 +98,33 @@ def test_order_confirmation(language, product, sandbox):
     assert f"{FSI}{money(order.total, 'ar')}{PDI}" in text
     assert f"{FSI}{money(order.total, 'en')}{PDI}" in text
     assert record.language == language
+    # The customer's name keeps its own direction inside "Hello …,".
+    assert f"<bdi>{order.full_name}</bdi>" in by_lang["ar"]
+    assert f"{FSI}{order.full_name}{PDI}" in text
+
+
+@pytest.mark.parametrize("first", ["ar", "en"])
+def test_each_half_of_the_subject_is_isolated(first):
+    """In "<Arabic sentence> · <English sentence>" (or the other way round) neither half's
+    direction leaks into the other: each is RLI/LRI … PDI, balanced, so the order number
+    stays with its own sentence."""
+    record = EmailRecord(kind=EmailKind.REFUND, language=first)
+    from apps.emails.rendering import languages_for, subject_for
+
+    halves = []
+    for lang in languages_for(record.language):
+        with translation.override(lang):
+            halves.append(subject_for(EmailKind.REFUND, "GE-2026-000042", lang))
+    subject = " · ".join(halves)
+
+    assert subject.startswith(RLI if first == "ar" else LRI)
+    assert halves[0].endswith(PDI) and halves[1].endswith(PDI)
+    for half in halves:
+        opened = sum(half.count(mark) for mark in (LRI, RLI, FSI))
+        assert opened == half.count(PDI) == 2  # the sentence, the number: both closed
+        assert f"{FSI}GE-2026-000042{PDI}" in half
+    # The separator sits between the two isolates, outside both.
+    assert subject.index(" · ") == len(halves[0])
 
 
 @LANGUAGES
@@ -143,6 +178,50 @@ def test_refund(language, amount, product, sandbox, committed):
             ) in block
     assert f"{FSI}{money(refunded, 'en')}{PDI}" in text
     assert f"{FSI}{money(kept, 'en')}{PDI}" in text
+    with translation.override("en"):
+        assert f"{translation.gettext('Amount still charged')}: " in text
+
+
+def test_two_partial_refunds_sent_in_reverse_order_each_state_their_own_amounts(
+    product, sandbox, committed, provider
+):
+    """The figures are frozen when each refund mail is queued: with the provider down during
+    both refunds, the retries send the second refund's mail first, then the first one's —
+    and neither mail borrows the other's amounts."""
+    from apps.emails.services import send_email
+    from apps.payments.services import request_refund
+    from apps.payments.tests.factories import stripe_id
+
+    order = place_test_order(product=product, language="en")
+    payment = scenarios.pay(order, sandbox)
+    provider.down = True
+    for amount in (Decimal("25.00"), Decimal("40.00")):
+        committed(request_refund, payment_id=payment.pk, amount=amount,
+                  stripe_reason="requested_by_customer", requested_by=None,
+                  idempotency_key=f"form-{stripe_id('k')}")
+    first, second = EmailRecord.objects.filter(kind=EmailKind.REFUND).order_by("pk")
+    assert (first.status, second.status) == (EmailStatus.RETRYING, EmailStatus.RETRYING)
+    provider.down = False
+    mail.outbox.clear()
+
+    assert send_email(second.pk, force=True) == EmailStatus.SENT
+    assert send_email(first.pk, force=True) == EmailStatus.SENT
+
+    assert len(mail.outbox) == 2
+    second_text, first_text = (message.body for message in mail.outbox)
+    en = lambda amount: f"{FSI}{money(Decimal(amount), 'en')}{PDI}"  # noqa: E731
+    # Refund 1: 25.00 back, 100.00 still charged (of 125.00).
+    assert f"Amount refunded: {en('25.00')}" in first_text
+    assert f"Amount still charged: {en('100.00')}" in first_text
+    assert "Refunded so far" not in first_text
+    # Refund 2: 40.00 back, 65.00 refunded in all, 60.00 still charged.
+    assert f"Amount refunded: {en('40.00')}" in second_text
+    assert f"Refunded so far: {en('65.00')}" in second_text
+    assert f"Amount still charged: {en('60.00')}" in second_text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.data["refund_amount"], first.data["refunded_total"]) == ("25.00", "25.00")
+    assert (second.data["refund_amount"], second.data["refunded_total"]) == ("40.00", "65.00")
 
 
 @LANGUAGES
@@ -159,5 +238,28 @@ def test_dispute_alert_goes_to_staff(language, settings, order, sandbox, committ
         block = by_lang[lang]
         assert in_bdi(money(Decimal('125.00'), lang), block)
         assert in_bdi(record.data['dispute_id'], block)
-        assert "fraudulent" in block
+        with translation.override(lang):  # Stripe's codes in staff's words
+            reason = str(DISPUTE_REASONS["fraudulent"])
+            status = str(DISPUTE_STATUSES["needs_response"])
+        assert in_bdi(reason, block) and in_bdi(status, block)
+        assert "fraudulent" not in block and "needs_response" not in block
         assert payment.stripe_payment_intent_id in block  # the Stripe Dashboard link
+
+
+def test_a_dispute_code_stripe_adds_later_is_shown_as_it_is():
+    from apps.emails.rendering import label_for
+
+    assert label_for(DISPUTE_REASONS, "some_new_reason") == "some_new_reason"
+
+
+def test_an_empty_staff_list_records_the_alert_as_failed_not_sent(settings, order, sandbox,
+                                                                 committed, post_event):
+    settings.SHOP_STAFF_ALERT_EMAILS = []
+
+    scenarios.dispute(order, sandbox, committed, post_event)
+
+    record = EmailRecord.objects.get(order=order, kind=EmailKind.DISPUTE_ALERT)
+    assert record.status == EmailStatus.FAILED
+    assert "SHOP_STAFF_ALERT_EMAILS" in record.last_error
+    assert record.sent_at is None
+    assert not [message for message in mail.outbox if "dispute" in message.subject.lower()]

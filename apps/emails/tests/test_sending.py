@@ -2,23 +2,33 @@
 reaches the Stripe webhook, retries with backoff, then failed for staff."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+from anymail.backends.test import EmailBackend as AnymailTestBackend
+from anymail.exceptions import AnymailRecipientsRefused
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
-from apps.emails.services import backoff, queue_order_email, send_email, send_pending_emails
+from apps.emails.services import (
+    backoff,
+    queue_order_email,
+    record_tracking_event,
+    resend_email,
+    send_email,
+    send_pending_emails,
+)
 from apps.orders.models import OrderStatus
 from apps.payments.services import start_payment
 from apps.payments.tests.factories import (
+    card_error,
     charge_payload,
     event_payload,
     intent_payload,
-    place_test_order,
     stripe_id,
 )
 
@@ -149,30 +159,161 @@ def test_a_sent_message_is_never_sent_again(order):
     assert len(mail.outbox) == 1
 
 
-def test_a_failure_notice_is_dropped_when_the_order_got_paid_meanwhile(product, sandbox,
-                                                                       committed):
-    order = place_test_order(product=product)
+def run_worker(*args: str) -> None:
+    """django-tasks-db's own worker, as `make run` starts it, until the queue is empty."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", *args)
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Tasks stored as rows by django-tasks-db, run only when `run_worker` runs."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_notice_is_dropped_when_the_order_got_paid_meanwhile(order, post_event,
+                                                                       database_tasks):
     payment = start_payment(order=order)
-    # The decline is recorded, but its e-mail task has not run yet...
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("apps.emails.services._enqueue", lambda *args, **kwargs: None)
-        sandbox.confirm(payment.stripe_payment_intent_id, "4000000000000002")
+    declined, paid = stripe_id("ch"), stripe_id("ch")
+    # The decline is recorded, but the worker has not run its e-mail task yet...
+    assert post_event(event_payload("payment_intent.payment_failed", intent_payload(
+        payment, status="requires_payment_method", latest_charge=declined,
+        last_payment_error=card_error(charge=declined)))).status_code == 200
     # ...when the shopper pays with another card.
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    assert post_event(event_payload("payment_intent.succeeded", intent_payload(
+        payment, status="succeeded", latest_charge=paid))).status_code == 200
+    assert mail.outbox == []
+
+    run_worker()
 
     failed = EmailRecord.objects.get(kind=EmailKind.PAYMENT_FAILED)
-    assert send_email(failed.pk) == EmailStatus.CANCELLED
+    assert failed.status == EmailStatus.CANCELLED
     assert [message.subject.count(order.number) for message in mail.outbox] == [2]
     assert EmailRecord.objects.get(kind=EmailKind.ORDER_CONFIRMED).status == EmailStatus.SENT
 
 
-def test_a_lost_task_is_picked_up_by_send_pending_emails(order, monkeypatch):
-    monkeypatch.setattr("apps.emails.services._enqueue", lambda *args, **kwargs: None)
-    record = queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause="test:1")
+def test_a_lost_task_is_picked_up_by_send_pending_emails(order, settings, committed):
+    # A queue that never runs its tasks (django-tasks' dummy backend): the task is lost.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    record = committed(queue_order_email, order=order, kind=EmailKind.ORDER_CONFIRMED,
+                       cause="test:1")
+    assert mail.outbox == []
 
     assert send_pending_emails() == []  # still young: its task may be on the way
     assert send_pending_emails(now=timezone.now() + timedelta(minutes=6)) == [record.pk]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_retries_a_provider_outage_and_sends_once_it_recovers(
+    order, settings, provider, database_tasks
+):
+    """The deferred path end to end: the send task fails, a retry task is stored with
+    `run_after`, the worker leaves it alone until it is due, then sends — once."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.EMAIL_RETRY_BACKOFF_SECONDS = 1
+    provider.down = True
+    with transaction.atomic():
+        record = queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause="t:1")
+
+    run_worker()
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts, provider.calls) == (EmailStatus.RETRYING, 1, 1)
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.run_after == record.next_attempt_at
+    run_worker()  # not due yet: nothing runs
+    assert provider.calls == 1
+
+    provider.down = False
+    while timezone.now() < record.next_attempt_at:
+        time.sleep(0.1)
+    run_worker()
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts, record.last_error) == (EmailStatus.SENT, 2, "")
+    assert len(mail.outbox) == 1
+    run_worker()
+    assert send_pending_emails(now=timezone.now() + timedelta(days=2)) == []
+    assert len(mail.outbox) == 1
+
+
+def test_the_retry_schedule_is_bounded_and_spans_about_a_day(settings):
+    """Defaults: 1, 2, 4, ... 128 minutes, then 4 hours; the last attempt ~a day after the
+    first."""
+    settings.EMAIL_RETRY_BACKOFF_SECONDS = 60
+    settings.EMAIL_RETRY_MAX_DELAY_SECONDS = 4 * 3600
+    settings.EMAIL_MAX_ATTEMPTS = 14
+    waits = [backoff(n) for n in range(1, settings.EMAIL_MAX_ATTEMPTS)]
+    assert [wait.total_seconds() / 60 for wait in waits[:9]] == [1, 2, 4, 8, 16, 32, 64, 128,
+                                                                  240]
+    assert max(waits) == timedelta(hours=4)
+    assert timedelta(hours=22) <= sum(waits, timedelta()) <= timedelta(hours=26)
+    assert backoff(200) == timedelta(hours=4)  # no overflow however many attempts
+
+
+class RefusingProvider(AnymailTestBackend):
+    """A provider that has every recipient on its suppression list."""
+
+    esp_name = "Refusing"
+
+    def send_messages(self, email_messages):
+        raise AnymailRecipientsRefused("All recipients were rejected: suppressed")
+
+
+def test_a_refused_recipient_is_rejected_at_once_without_retries(order, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingProvider"
+    record = queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause="t:1")
+
+    assert send_email(record.pk) == EmailStatus.REJECTED
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts, record.next_attempt_at) == (
+        EmailStatus.REJECTED, 1, None)
+    assert "AnymailRecipientsRefused" in record.last_error
+    assert record.subject  # what was tried, for staff
+    assert send_pending_emails(now=timezone.now() + timedelta(days=2)) == []
+
+
+def test_a_send_abandoned_by_a_crashed_worker_is_marked_unknown_not_resent(order):
+    record = queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause="t:1")
+    # A worker claimed it (what send_email does first), then died before recording the
+    # outcome: the provider may or may not have accepted the message.
+    EmailRecord.objects.filter(pk=record.pk).update(status=EmailStatus.SENDING, attempts=1)
+
+    assert send_pending_emails(now=timezone.now() + timedelta(minutes=5)) == []
+    assert EmailRecord.objects.get(pk=record.pk).status == EmailStatus.SENDING  # still young
+    assert send_pending_emails(now=timezone.now() + timedelta(minutes=11)) == []
+
+    record.refresh_from_db()
+    assert record.status == EmailStatus.UNKNOWN
+    assert "provider may have accepted it" in record.last_error
+    assert mail.outbox == []
+    # Neither the task nor the safety net sends it again blindly.
+    assert send_email(record.pk, force=True) == EmailStatus.UNKNOWN
+    call_command("send_pending_emails", "--all", "--failed")
+    assert mail.outbox == []
+    # Staff checked the provider's log: nothing went out, so they resend it.
+    resend_email(record.pk, actor=None)
+    assert send_email(record.pk) == EmailStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_a_late_provider_event_settles_an_unknown_record(order):
+    from types import SimpleNamespace
+
+    record = queue_order_email(order=order, kind=EmailKind.ORDER_CONFIRMED, cause="t:1")
+    EmailRecord.objects.filter(pk=record.pk).update(status=EmailStatus.UNKNOWN)
+
+    record_tracking_event(event=SimpleNamespace(
+        event_type="delivered", message_id="", event_id="ev-1", timestamp=timezone.now(),
+        recipient=order.email, description="", mta_response="", esp_event={},
+        metadata={"email_record": str(record.pk)},
+    ), esp_name="Postmark")
+
+    record.refresh_from_db()
+    assert record.status == EmailStatus.DELIVERED
 
 
 @pytest.mark.postgres

@@ -257,3 +257,120 @@ def test_support_cannot_rerun_events(client, support_user, order):
     assert client.post(f"/admin/shop_stripe_events/rerun/{event.pk}/").status_code == 403
     event.refresh_from_db()
     assert event.processed_at is None
+
+
+# --- review fixes: translated notes and labels, revenue of duplicates -----------------------
+
+
+def test_status_notes_are_shown_in_the_staff_members_language(order, sandbox, committed,
+                                                              refunds_user):
+    from django.utils.translation import gettext
+
+    from apps.core.money import format_money
+
+    payment = pay(order, sandbox, SUCCEEDS)
+    refund(payment, refunds_user, "40.00", "form-1", committed)
+    pi = payment.stripe_payment_intent_id
+    # Stored as the services wrote them (English, for logs and shells).
+    assert list(order.status_changes.values_list("note", flat=True)) == [
+        "order placed", f"Stripe payment {pi}", f"Stripe refunds {pi}: 40.00 SAR",
+    ]
+
+    for language in ("en", "ar"):
+        with translation.override(language):
+            details = [entry.detail for entry in order_timeline(order)
+                       if entry.kind == "status"]
+            assert details == [
+                gettext("Order placed"),
+                gettext("Paid with Stripe (%(payment_intent)s)") % {"payment_intent": pi},
+                gettext("Refunded with Stripe (%(payment_intent)s): %(amount)s in total")
+                % {"payment_intent": pi, "amount": format_money(Decimal("40.00"), "SAR")},
+            ]
+    with translation.override("ar"):
+        assert "ر.س" in details[2]  # the amount is written the Arabic way
+
+
+def test_expiry_and_unknown_notes(order):
+    from apps.orders.selectors import status_note
+    from apps.orders.services import release_expired_orders
+
+    type(order).objects.filter(pk=order.pk).update(reserved_until=timezone.now())
+    release_expired_orders()
+
+    with translation.override("en"):
+        assert [entry.detail for entry in order_timeline(order) if entry.kind == "status"] == [
+            "Order placed", "Stock reservation expired"]
+        assert status_note("typed by someone") == "typed by someone"
+        assert status_note("") == ""
+
+
+def test_email_events_on_the_timeline_use_the_status_labels(order, sandbox):
+    from apps.emails.models import EmailEvent, EmailRecord
+
+    pay(order, sandbox, SUCCEEDS)
+    record = EmailRecord.objects.filter(order=order).first()
+    assert record is not None
+    EmailEvent.objects.create(record=record, event_type="bounced", occurred_at=timezone.now())
+    EmailEvent.objects.create(record=record, event_type="something_new",
+                              occurred_at=timezone.now())
+
+    with translation.override("en"):
+        titles = [entry.title for entry in order_timeline(order) if entry.kind == "email"]
+
+    assert any(title.endswith(": Bounced") for title in titles)
+    assert any(title.endswith(": something_new") for title in titles)
+
+
+def test_dispute_statuses_have_labels_on_the_order_page_and_dashboard(
+    client, support_user, order, sandbox
+):
+    from apps.orders.selectors import DISPUTE_STATUS_LABELS, dispute_label
+
+    payment = pay(order, sandbox, SUCCEEDS)
+    type(order).objects.filter(pk=order.pk).update(dispute_status="warning_needs_response")
+    Payment.objects.filter(pk=payment.pk).update(dispute_status="warning_needs_response")
+    client.force_login(support_user)
+
+    page = client.get(f"/admin/shop_orders/inspect/{order.pk}/").content.decode()
+    home = client.get("/admin/").content.decode()
+
+    assert set(DISPUTE_STATUS_LABELS) == {
+        "needs_response", "under_review", "won", "lost", "warning_needs_response",
+        "warning_under_review", "warning_closed", "charge_refunded",
+    }
+    assert "warning_needs_response" not in page
+    assert page.count("Inquiry: needs a response") == 2  # the order and its payment
+    assert "Inquiry: needs a response: 1" in home
+    assert dispute_label("") == "" and dispute_label("new_status") == "new_status"
+
+
+def test_a_refunded_duplicate_payment_is_no_revenue(order, sandbox):
+    from apps.payments import gateway
+    from apps.payments.models import Settlement
+
+    pay(order, sandbox, SUCCEEDS)
+    intent = gateway.create_payment_intent(
+        amount=order.total, currency=order.currency, order_id=order.pk,
+        order_number=order.number, order_public_id=order.public_id, sequence=2,
+        description=f"Order {order.number}",
+    )
+    sandbox.confirm(intent["id"], SUCCEEDS)
+    duplicate = Payment.objects.get(stripe_payment_intent_id=intent["id"])
+    assert duplicate.settlement == Settlement.REFUND_DUPLICATE
+    assert duplicate.succeeded_at is not None
+
+    assert paid_today() == (1, [("SAR", Decimal("125.00"))])
+
+
+def test_refund_audit_messages_write_the_amount_as_money(order, sandbox, committed,
+                                                         refunds_user):
+    payment = pay(order, sandbox, SUCCEEDS)
+    made = refund(payment, refunds_user, "40.00", "form-1", committed)
+
+    def message():
+        return ModelLogEntry.objects.get(action="payments.refund.requested").message
+
+    with translation.override("en"):
+        assert message() == f"Refund requested: SAR\xa040.00 (refund #{made.pk})"
+    with translation.override("ar"):
+        assert "ر.س" in message()

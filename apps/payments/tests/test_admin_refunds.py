@@ -258,3 +258,24 @@ def test_the_refund_pages_speak_arabic(client, paid_order):
 
     assert 'dir="rtl"' in review
     assert paid_order.number in review
+
+
+def test_the_form_refuses_amounts_off_the_stripe_step_of_three_decimal_currencies(db):
+    from django.utils import translation
+
+    from apps.orders.admin_forms import RefundForm
+
+    def submit(amount: str) -> RefundForm:
+        return RefundForm(form_data(amount), currency="KWD", refundable=Decimal("10.005"))
+
+    with translation.override("en"):
+        off_step = submit("1.005")
+        assert not off_step.is_valid()
+        assert off_step.errors["amount"] == [
+            "Stripe refunds KWD in steps of 0.010: enter a multiple of it (e.g. 1.000)."]
+        assert submit("1.010").is_valid()
+        assert submit("0.010").is_valid()
+        # The amount offered is what is left, rounded down to a step Stripe accepts.
+        assert submit("1").initial["amount"] == Decimal("10.000")
+        two = RefundForm(form_data("10.005"), currency="SAR", refundable=Decimal("20"))
+        assert not two.is_valid()  # three decimals for SAR

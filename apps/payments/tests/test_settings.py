@@ -13,11 +13,17 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 def production_settings(**env) -> subprocess.CompletedProcess:
     environment = {
         key: value for key, value in os.environ.items()
-        if not key.startswith(("STRIPE_", "DJANGO_"))
+        if not key.startswith(("STRIPE_", "DJANGO_", "EMAIL_", "ANYMAIL_", "DEFAULT_FROM_EMAIL",
+                               "SHOP_BASE_URL"))
     }
     environment.update({
         "DJANGO_SECRET_KEY": "x" * 60,
         "DJANGO_ALLOWED_HOSTS": "shop.example",
+        # Safe e-mail settings (apps/core/tests/test_production_settings.py tests those).
+        "SHOP_BASE_URL": "https://shop.example",
+        "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+        "DEFAULT_FROM_EMAIL": "orders@shop.example",
+        "ANYMAIL_WEBHOOK_SECRET": "anymail:secret",
         "STRIPE_SECRET_KEY": "",
         "STRIPE_PUBLISHABLE_KEY": "",
         "STRIPE_SANDBOX_IN_PRODUCTION": "0",

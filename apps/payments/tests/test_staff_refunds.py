@@ -3,6 +3,7 @@ large refunds by another manager, failures shown and never counted, restocking, 
 
 What reached "Stripe" is read from the sandbox's request log (SandboxRequest)."""
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -156,11 +157,12 @@ def test_a_refund_above_what_is_left_is_refused_and_never_sent(paid, clerk, comm
     assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("100.00")]
 
 
-def test_amounts_are_rounded_to_the_currency(paid, clerk, committed):
-    made = refund(paid, by=clerk, key="halala", amount=Decimal("10.005"), committed=committed)
+def test_amounts_off_the_currency_step_are_refused_not_rounded(paid, clerk, committed):
+    with pytest.raises(RefundRefused, match="steps of 0.01"):
+        refund(paid, by=clerk, key="halala", amount=Decimal("10.005"), committed=committed)
 
-    assert made.amount == Decimal("10.01")
-    assert refund_calls().get().params["amount"] == "1001"
+    assert refund_calls().count() == 0
+    assert not Refund.objects.exists()
 
 
 def test_only_stripe_reasons_are_accepted(paid, clerk):
@@ -417,3 +419,217 @@ def test_staff_without_issue_refund_cannot_refund(paid):
     with pytest.raises(RefundRefused, match="permission"):
         refund(paid, by=support, key="k", amount=Decimal("5"))
     assert not Refund.objects.exists()
+
+
+# --- review fixes: paid twice, failures after success, steps, split approvals, what is left -
+
+
+def pay_again(order, sandbox):
+    """A second PaymentIntent for an already paid order (e.g. a second tab that created it
+    before the first payment landed), paid in the sandbox: Stripe takes the money twice and
+    the shop refunds the duplicate automatically."""
+    intent = gateway.create_payment_intent(
+        amount=order.total, currency=order.currency, order_id=order.pk,
+        order_number=order.number, order_public_id=order.public_id, sequence=2,
+        description=f"Order {order.number}",
+    )
+    sandbox.confirm(intent["id"], "4242424242424242")
+    return Payment.objects.get(stripe_payment_intent_id=intent["id"])
+
+
+def test_an_order_paid_twice_is_refunded_from_the_payment_that_paid_it(
+    paid, sandbox, clerk, committed
+):
+    from apps.orders.selectors import refundable_payment
+    from apps.payments.models import Settlement
+
+    duplicate = pay_again(paid.order, sandbox)
+    assert duplicate.settlement == Settlement.REFUND_DUPLICATE
+    assert duplicate.status == PaymentStatus.REFUNDED  # the automatic refund succeeded
+    assert duplicate.created_at > paid.created_at
+
+    summary = refundable_payment(paid.order)
+
+    assert summary.payment == paid
+    assert summary.refundable == Decimal("125.00")
+    made = refund(paid, by=clerk, key="after-dup", amount=Decimal("25.00"),
+                  committed=committed)
+    made.refresh_from_db()
+    paid.order.refresh_from_db()
+    assert made.status == RefundStatus.SUCCEEDED
+    assert paid.order.status == OrderStatus.PARTIALLY_REFUNDED
+
+
+def failed_later(post_event, refund_row, *, status="failed"):
+    """Stripe's `refund.updated` for a refund it had reported succeeded: the refund object as
+    the sandbox (Stripe) holds it, now failed (a closed card), signed like Stripe."""
+    from apps.payments.sandbox.models import SandboxObject
+    from apps.payments.tests.factories import event_payload
+
+    data = dict(SandboxObject.objects.get(id=refund_row.stripe_refund_id).data)
+    assert data["status"] == "succeeded"
+    data.update(status=status, failure_reason="expired_or_canceled_card")
+    response = post_event(event_payload("refund.updated", data))
+    assert response.status_code == 200
+
+
+def test_a_refund_failing_after_it_succeeded_stops_counting(
+    paid, clerk, committed, post_event
+):
+    first = refund(paid, by=clerk, key="a", amount=Decimal("40.00"), committed=committed)
+    second = refund(paid, by=clerk, key="b", amount=Decimal("85.00"), committed=committed)
+    paid.refresh_from_db()
+    paid.order.refresh_from_db()
+    assert paid.status == PaymentStatus.REFUNDED
+    assert paid.order.status == OrderStatus.REFUNDED
+
+    second.refresh_from_db()
+    failed_later(post_event, second)
+
+    second.refresh_from_db()
+    paid.refresh_from_db()
+    order = paid.order
+    order.refresh_from_db()
+    assert second.status == RefundStatus.FAILED
+    assert second.error == "expired_or_canceled_card"
+    assert paid.amount_refunded == Decimal("40.00")
+    assert paid.status == PaymentStatus.PARTIALLY_REFUNDED
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED
+    assert refundable_amount(paid) == Decimal("85.00")
+    change = order.status_changes.order_by("-pk").first()
+    assert (change.from_status, change.to_status) == ("refunded", "partially_refunded")
+    assert second.stripe_refund_id in change.note
+    assert ("payments.refund.failed", None) in audit(order)
+
+    # The last one fails too: back to paid, nothing refunded.
+    first.refresh_from_db()
+    failed_later(post_event, first)
+    paid.refresh_from_db()
+    order.refresh_from_db()
+    assert paid.amount_refunded == Decimal("0")
+    assert paid.status == PaymentStatus.SUCCEEDED
+    assert order.status == OrderStatus.PAID
+    assert refundable_amount(paid) == Decimal("125.00")
+    # A late redelivery of the old "succeeded" never brings it back.
+    from apps.payments.sandbox.models import SandboxObject
+    from apps.payments.tests.factories import event_payload
+
+    old = SandboxObject.objects.get(id=first.stripe_refund_id).data
+    assert post_event(event_payload("refund.updated", old)).status_code == 200
+    first.refresh_from_db()
+    paid.refresh_from_db()
+    assert first.status == RefundStatus.FAILED
+    assert paid.status == PaymentStatus.SUCCEEDED
+
+
+def test_a_staff_refund_is_refused_off_the_currency_step(settings, clerk, sandbox, committed):
+    from apps.catalog.tests.factories import ProductFactory
+    from apps.payments.tests.factories import place_test_order
+
+    settings.SHOP_CURRENCY = "KWD"
+    order = place_test_order(product=ProductFactory(price=Decimal("10.000"), stock=5))
+    payment = start_payment(order=order)
+    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    payment.refresh_from_db()
+    assert payment.currency == "KWD" and payment.is_paid
+
+    with pytest.raises(RefundRefused, match="steps of 0.010"):
+        refund(payment, by=clerk, key="fils", amount=Decimal("1.005"))
+    assert refund_calls().count() == 0
+    made = refund(payment, by=clerk, key="ok", amount=Decimal("1.010"), committed=committed)
+    assert refund_calls().get().params["amount"] == "1010"
+    made.refresh_from_db()
+    assert made.status == RefundStatus.SUCCEEDED
+
+
+def test_the_threshold_counts_earlier_staff_refunds_of_the_payment(
+    product, sandbox, clerk, committed, settings
+):
+    from apps.payments.tests.factories import place_test_order
+
+    settings.REFUND_APPROVAL_THRESHOLD = Decimal("1000.00")
+    order = place_test_order(product=product, quantity=15)  # 1,500.00 SAR (free shipping)
+    payment = start_payment(order=order)
+    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    assert order.total == Decimal("1500.00")
+
+    first = refund(payment, by=clerk, key="one", amount=Decimal("600.00"), committed=committed)
+    second = refund(payment, by=clerk, key="two", amount=Decimal("600.00"),
+                    committed=committed)
+
+    first.refresh_from_db()
+    assert first.status == RefundStatus.SUCCEEDED
+    assert second.status == RefundStatus.AWAITING_APPROVAL
+    assert refund_calls().count() == 1
+
+
+def test_a_rejected_or_failed_staff_refund_does_not_count_towards_the_threshold(
+    paid, clerk, manager, committed, threshold
+):
+    waiting = refund(paid, by=clerk, key="big", amount=Decimal("60.00"))
+    reject_refund(refund_id=waiting.pk, approver=manager)
+
+    made = refund(paid, by=clerk, key="small", amount=Decimal("50.00"), committed=committed)
+
+    made.refresh_from_db()
+    assert made.status == RefundStatus.SUCCEEDED
+
+
+def test_left_to_refund_adds_refunds_in_flight_to_what_stripe_refunded(
+    paid, clerk, post_event, django_capture_on_commit_callbacks
+):
+    from apps.payments.tests.factories import charge_payload, event_payload
+
+    # 30.00 refunded in the Stripe Dashboard: only the charge tells us (no refund row).
+    charge = charge_payload(paid, charge_id=paid.stripe_charge_id, amount_refunded=3000)
+    charge["refunds"] = {"object": "list", "data": []}
+    assert post_event(event_payload("charge.refunded", charge)).status_code == 200
+    paid.refresh_from_db()
+    assert paid.amount_refunded == Decimal("30.00")
+    # A 90.00 staff refund, recorded but not yet confirmed by Stripe.
+    with django_capture_on_commit_callbacks(execute=False):
+        refund(paid, by=clerk, key="in-flight", amount=Decimal("90.00"))
+
+    assert refundable_amount(paid) == Decimal("5.00")
+    with translation.override("en"), pytest.raises(RefundRefused, match=r"SAR\xa05\.00"):
+        refund(paid, by=clerk, key="more", amount=Decimal("10.00"))
+
+
+def test_a_failed_refund_already_taken_out_by_stripe_is_not_subtracted_again(
+    order, sandbox, clerk, committed, post_event
+):
+    from apps.payments.tests.factories import charge_payload, event_payload
+
+    payment = start_payment(order=order)
+    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000005126")  # refunds fail
+    failing = refund(payment, by=clerk, key="k", amount=Decimal("25.00"), committed=committed)
+    failing.refresh_from_db()
+    assert failing.status == RefundStatus.FAILED
+    payment.refresh_from_db()
+
+    # A late delivery of a report from before the failure still counts the failed 25.00:
+    # it is taken out.
+    before = charge_payload(payment, charge_id=payment.stripe_charge_id, amount_refunded=2500)
+    assert post_event(event_payload("charge.refunded", before,
+                                    created=int(time.time()) - 60)).status_code == 200
+    payment.refresh_from_db()
+    assert payment.amount_refunded == Decimal("0")
+
+    # Later 30.00 is refunded in the Dashboard; Stripe's figure no longer has the failed 25.
+    charge = charge_payload(payment, charge_id=payment.stripe_charge_id, amount_refunded=3000)
+    assert post_event(event_payload("charge.refunded", charge,
+                                    created=int(time.time()) + 1)).status_code == 200
+
+    payment.refresh_from_db()
+    assert payment.amount_refunded == Decimal("30.00")
+    assert refundable_amount(payment) == Decimal("95.00")
+
+
+def test_the_order_moves_before_the_refund_email_is_queued(paid, clerk, committed):
+    from apps.emails.models import EmailKind, EmailRecord
+
+    refund(paid, by=clerk, key="order", amount=Decimal("25.00"), committed=committed)
+
+    change = paid.order.status_changes.get(to_status=OrderStatus.PARTIALLY_REFUNDED)
+    email = EmailRecord.objects.get(order=paid.order, kind=EmailKind.REFUND)
+    assert change.created_at <= email.created_at
