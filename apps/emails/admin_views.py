@@ -20,6 +20,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
 from apps.emails.services import RESENDABLE_STATUSES, EmailResendRefused, resend_email
 from apps.orders.admin_views import ISSUE_REFUND, BdiColumn, ReadOnlyViewSet, forbidden
+from apps.orders.selectors import normalize_search
 
 
 class EmailRecordFilterSet(WagtailFilterSet):
@@ -108,10 +109,10 @@ class EmailRecordViewSet(ReadOnlyViewSet):
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
         """Order number or the provider's message id, exactly."""
-        text = query.strip()
-        if text.upper().startswith("GE-"):
-            return queryset.filter(order__number=text.upper())
-        return queryset.filter(provider_message_id=text)
+        term = normalize_search(query)
+        if term.order_number:
+            return queryset.filter(order__number=term.order_number)
+        return queryset.filter(provider_message_id=query.strip())
 
     def get_inspect_view_kwargs(self, **kwargs):
         return super().get_inspect_view_kwargs(

@@ -265,3 +265,19 @@ def test_someone_without_admin_access_cannot_list_orders(client, db):
     response = client.get(LIST_URL)
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_email_records_list_shares_the_order_search(client, support_user):
+    from apps.emails.models import EmailKind, EmailRecord
+
+    wanted, other = add_orders(2, start=60)
+    for order, message_id in ((wanted, "msg-60"), (other, "msg-61")):
+        EmailRecord.objects.create(order=order, kind=EmailKind.ORDER_CONFIRMED,
+                                   cause=f"payment:{order.pk}", to=[order.email],
+                                   provider_message_id=message_id)
+    client.force_login(support_user)
+
+    for typed in (f"{RLM}{wanted.number.lower()}", wanted.number.replace("-", " "), "msg-60"):
+        page = client.get("/admin/shop_emails/", {"q": typed}).content.decode()
+        assert f">{wanted.number}<" in page.replace("<bdi>", ">").replace("</bdi>", "<"), typed
+        assert other.number not in page, typed
