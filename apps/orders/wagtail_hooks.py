@@ -1,5 +1,7 @@
 from django import forms
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -90,3 +92,8 @@ class ShopOverviewPanel(Component):
 def add_shop_overview_panel(request, panels):
     if request.user.has_perm("orders.view_order"):
         panels.insert(0, ShopOverviewPanel())
+
+
+@hooks.register("insert_global_admin_css")
+def shop_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
