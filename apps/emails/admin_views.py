@@ -15,11 +15,16 @@ from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
-from wagtail.admin.widgets.button import HeaderButton
 
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
 from apps.emails.services import RESENDABLE_STATUSES, EmailResendRefused, resend_email
-from apps.orders.admin_views import ISSUE_REFUND, BdiColumn, ReadOnlyViewSet, forbidden
+from apps.orders.admin_views import (
+    ISSUE_REFUND,
+    BdiColumn,
+    ReadOnlyViewSet,
+    forbidden,
+    post_header_button,
+)
 from apps.orders.selectors import normalize_search
 
 
@@ -53,11 +58,9 @@ class EmailRecordInspectView(InspectView):
         buttons = list(super().get_header_buttons())
         if self.object.status in RESENDABLE_STATUSES and can_resend(self.request.user):
             url = reverse(self.resend_url_name, args=[self.object.pk])
-            buttons.append(HeaderButton(
-                _("Resend"), icon_name="mail", url=url,
-                attrs={"data-controller": "w-action", "data-action": "w-action#post",
-                       "data-w-action-url-value": url, "data-resend-button": ""},
-            ))
+            buttons.append(
+                post_header_button(_("Resend"), icon="mail", url=url, marker="resend-button")
+            )
         return buttons
 
 

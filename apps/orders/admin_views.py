@@ -56,6 +56,29 @@ def currency_choices() -> list[tuple[str, str]]:
     return [(shop, shop)] + [(code, code) for code in sorted(CURRENCY_DECIMALS) if code != shop]
 
 
+def post_header_button(label, *, icon: str, url: str, marker: str) -> HeaderButton:
+    """A header button that POSTs to `url` (Wagtail's w-action controller), for actions
+    such as resending an e-mail or re-running a Stripe event. `marker` names a data
+    attribute tests and styles can find it by."""
+    return HeaderButton(
+        label, icon_name=icon, url=url,
+        attrs={"data-controller": "w-action", "data-action": "w-action#post",
+               "data-w-action-url-value": url, f"data-{marker}": ""},
+    )
+
+
+class CurrencyDateFilterSet(WagtailFilterSet):
+    """Currency and creation-date filters shared by the payments and refunds lists; each
+    subclass adds its own `status` filter and Meta."""
+
+    currency = django_filters.ChoiceFilter(
+        label=gettext_lazy("Currency"), choices=currency_choices
+    )
+    created_at = django_filters.DateFromToRangeFilter(
+        label=gettext_lazy("Created"), widget=DateRangePickerWidget
+    )
+
+
 class BdiColumn(Column):
     """Phone numbers, e-mail addresses and ids: isolated so they never scramble in Arabic."""
 

@@ -24,10 +24,11 @@ from apps.orders.admin_views import (
     APPROVE_REFUND,
     ISSUE_REFUND,
     BdiColumn,
+    CurrencyDateFilterSet,
     OrderActionView,
     ReadOnlyViewSet,
-    currency_choices,
     forbidden,
+    post_header_button,
     send_refund,
 )
 from apps.orders.models import Order
@@ -60,15 +61,9 @@ def _stripe_search(queryset: QuerySet, term: SearchTerm, *, intent_field: str,
 # --- payments -----------------------------------------------------------------------------
 
 
-class PaymentFilterSet(WagtailFilterSet):
+class PaymentFilterSet(CurrencyDateFilterSet):
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"), choices=PaymentStatus.choices
-    )
-    currency = django_filters.ChoiceFilter(
-        label=gettext_lazy("Currency"), choices=currency_choices
-    )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Created"), widget=DateRangePickerWidget
     )
 
     class Meta:
@@ -116,15 +111,9 @@ class PaymentViewSet(ReadOnlyViewSet):
 # --- refunds ------------------------------------------------------------------------------
 
 
-class RefundFilterSet(WagtailFilterSet):
+class RefundFilterSet(CurrencyDateFilterSet):
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"), choices=RefundStatus.choices
-    )
-    currency = django_filters.ChoiceFilter(
-        label=gettext_lazy("Currency"), choices=currency_choices
-    )
-    created_at = django_filters.DateFromToRangeFilter(
-        label=gettext_lazy("Created"), widget=DateRangePickerWidget
     )
 
     class Meta:
@@ -283,11 +272,9 @@ class StripeEventInspectView(InspectView):
         buttons = list(super().get_header_buttons())
         if event_failed(self.object) and can_rerun_events(self.request.user):
             url = reverse(self.rerun_url_name, args=[self.object.pk])
-            buttons.append(HeaderButton(
-                _("Re-run"), icon_name="rotate", url=url,
-                attrs={"data-controller": "w-action", "data-action": "w-action#post",
-                       "data-w-action-url-value": url, "data-rerun-button": ""},
-            ))
+            buttons.append(
+                post_header_button(_("Re-run"), icon="rotate", url=url, marker="rerun-button")
+            )
         return buttons
 
 

@@ -281,3 +281,25 @@ def test_email_records_list_shares_the_order_search(client, support_user):
         page = client.get("/admin/shop_emails/", {"q": typed}).content.decode()
         assert f">{wanted.number}<" in page.replace("<bdi>", ">").replace("</bdi>", "<"), typed
         assert other.number not in page, typed
+
+
+def test_payments_and_refunds_lists_filter_by_status_and_currency(client, support_user):
+    from apps.payments.models import Refund
+
+    paid, failed, in_kwd = add_orders(3, start=70)
+    add_payments([paid, in_kwd])
+    add_payments([failed], status=PaymentStatus.FAILED)
+    Payment.objects.filter(order=in_kwd).update(currency="KWD")
+    for order, status in ((paid, "succeeded"), (in_kwd, "failed")):
+        Refund.objects.create(payment=order.payments.get(), amount=Decimal("1.00"),
+                              currency=order.payments.get().currency, reason="staff",
+                              status=status, stripe_refund_id=f"re_test_{order.pk}")
+    client.force_login(support_user)
+
+    def listed(url, **params):
+        return set(listed_numbers(client.get(url, params)))
+
+    assert listed("/admin/shop_payments/", status="failed") == {failed.number}
+    assert listed("/admin/shop_payments/", currency="KWD") == {in_kwd.number}
+    assert listed("/admin/shop_refunds/", status="succeeded") == {paid.number}
+    assert listed("/admin/shop_refunds/", currency="KWD") == {in_kwd.number}
