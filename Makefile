@@ -30,7 +30,9 @@ run: install
 	trap 'kill $$worker $$expiry $$mail 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The layers contract first (apps import one way only, see docs/architecture.md), then the suite.
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

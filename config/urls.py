@@ -1,5 +1,6 @@
 import re
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
@@ -38,6 +39,10 @@ if settings.SERVE_MEDIA:
 
     media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
     urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media)]
+
+if django_apps.is_installed("apps.stripe_sandbox"):
+    # Development only: what Stripe.js calls, answered by the offline sandbox.
+    urlpatterns += [path("stripe-sandbox/", include("apps.stripe_sandbox.urls"))]
 
 urlpatterns += i18n_patterns(
     path("search/", catalog_views.search, name="search"),

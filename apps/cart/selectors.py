@@ -7,7 +7,7 @@ from wagtail.models import Locale
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import LISTING_RENDITIONS, ProductPage
-from apps.orders.pricing import Totals, compute_totals
+from apps.pricing.selectors import Totals, compute_totals
 
 
 @dataclass

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,10 +14,14 @@ from apps.cart.services import (
     remove_line,
     set_line_quantity,
 )
+from apps.catalog.models import ProductPage
 
 
-def add_to_cart_from_product_page(request, page):
-    """POST on a product page: add it to the cart, or show the page again with the error."""
+@require_POST
+def add(request, page_id: int):
+    """The product page's "Add to cart" (no JavaScript needed): add it, or show the product
+    page again with the error beside the form."""
+    page = get_object_or_404(ProductPage.objects.live().select_related("product"), pk=page_id)
     form = AddToCartForm(request.POST, product=page.product)
     if form.is_valid():
         try:

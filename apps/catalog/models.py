@@ -126,20 +126,8 @@ class ProductPage(Page):
     class Meta:
         verbose_name = _("product page")
 
-    def serve(self, request, *args, **kwargs):
-        # Add-to-cart posts back to the product page so errors show beside the form, with no
-        # JavaScript needed.
-        from apps.cart.views import add_to_cart_from_product_page
-
-        if request.method == "POST":
-            return add_to_cart_from_product_page(request, self)
-        return super().serve(request, *args, **kwargs)
-
     def get_context(self, request, *args, **kwargs):
-        from apps.cart.forms import AddToCartForm
-
         context = super().get_context(request, *args, **kwargs)
-        context.setdefault("add_form", AddToCartForm(product=self.product))
         context["structured_data"] = self.structured_data(request)
         return context
 

@@ -26,7 +26,7 @@ from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -52,6 +52,9 @@ NO_RECIPIENT_ERROR = "No recipient: SHOP_STAFF_ALERT_EMAILS is empty (or the ord
 LOST_TASK = timedelta(minutes=5)
 
 PENDING_STATUSES = (EmailStatus.QUEUED, EmailStatus.RETRYING)
+# Audit-log action on the order when staff resend a message (data: email_record, kind,
+# previous_status, last_error); the back office shows it in the order's history.
+EMAIL_RESENT = "emails.email.resent"
 # What staff may send again: it did not reach the reader (or nobody knows whether it did).
 RESENDABLE_STATUSES = (EmailStatus.FAILED, EmailStatus.UNKNOWN, EmailStatus.REJECTED)
 
@@ -70,18 +73,20 @@ def recipients_for(*, order: Order, kind: str) -> list[str]:
 
 
 def queue_order_email(
-    *, order: Order, kind: str, cause: str, data: dict[str, Any] | None = None
+    *, order: Order, kind: str, cause: str, facts: dict[str, Any] | None = None
 ) -> EmailRecord | None:
     """Record that `order` needs the `kind` message because of `cause` (a payment, a failed
     attempt, a refund, a dispute) and send it after the current transaction commits.
+
+    `facts` are what the message states beyond the order itself (amounts, the card, a
+    reason, a link), handed over by the app that caused it and frozen now: a text that
+    differs by language is a {"ar": …, "en": …} dict (`apps.core.i18n.in_each_language`).
 
     Call it inside the transaction that made the change. The same (order, kind, cause) a
     second time — a redelivered webhook — returns None and sends nothing."""
     language = order.language if order.language in ("ar", "en") else settings.LANGUAGE_CODE[:2]
     if kind == EmailKind.DISPUTE_ALERT:
         language = settings.SHOP_STAFF_ALERT_LANGUAGE[:2]
-    if kind == EmailKind.REFUND:
-        data = {**refund_figures(cause), **(data or {})}
     # get_or_create inserts in a savepoint: a lost insert race finds the winner's row.
     record, created = EmailRecord.objects.get_or_create(
         order=order,
@@ -90,7 +95,7 @@ def queue_order_email(
         defaults={
             "to": recipients_for(order=order, kind=kind),
             "language": language,
-            "data": data or {},
+            "data": facts or {},
         },
     )
     if not created:
@@ -98,39 +103,6 @@ def queue_order_email(
     record_id = record.pk
     transaction.on_commit(lambda: _enqueue(record_id))
     return record
-
-
-def refund_figures(cause: str) -> dict[str, str]:
-    """The amounts a refund mail states, frozen when it is queued (inside the transaction in
-    which the refund reached `succeeded`): this refund, everything refunded on the payment
-    so far, and what the payment still charges. A later refund changes none of them, so each
-    mail states its own figures whenever it is sent."""
-    from apps.core.money import quantize
-    from apps.payments.models import Refund, RefundStatus
-
-    _prefix, _sep, value = cause.partition(":")
-    refund = (
-        Refund.objects.select_related("payment").filter(pk=int(value)).first()
-        if value.isdigit() else None
-    )
-    if refund is None:
-        return {}
-    payment = refund.payment
-    earlier = (
-        Refund.objects.filter(payment=payment, status=RefundStatus.SUCCEEDED)
-        .exclude(pk=refund.pk).aggregate(total=Sum("amount"))["total"]
-    ) or 0
-    currency = refund.currency or payment.currency
-    refunded_total = earlier + refund.amount
-    kept = max(payment.amount - refunded_total, 0)
-    return {
-        "refund_id": refund.pk,
-        "refund_amount": str(quantize(refund.amount, currency)),
-        "refunded_total": str(quantize(refunded_total, currency)),
-        "kept": str(quantize(kept, currency)),
-        "paid": str(quantize(payment.amount, currency)),
-        "currency": currency,
-    }
 
 
 def _enqueue(record_id: int, *, run_after: datetime | None = None) -> None:
@@ -357,8 +329,6 @@ def resend_email(record_id: int, *, actor=None, enqueue: bool = True) -> EmailRe
     provider — to be sent again. It is queued afresh (attempts from zero) and sent after
     commit; who asked is kept on the record and in the order's audit log. A message that is
     sent, delivered or on its way is refused (`EmailResendRefused`)."""
-    from apps.payments.audit import EMAIL_RESENT
-
     with transaction.atomic():
         record = EmailRecord.objects.select_for_update().select_related("order").get(
             pk=record_id

@@ -8,10 +8,3 @@ def send_email_task(record_id: int) -> str:
     from apps.emails.services import send_email
 
     return send_email(record_id)
-
-
-@task()
-def send_pending_emails_task() -> list[int]:
-    from apps.emails.services import send_pending_emails
-
-    return send_pending_emails()

@@ -7,9 +7,11 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.catalog.models import Product
-from apps.orders.address import City, SaudiAddressFields
+from apps.core.address import SaudiAddressFields
+from apps.core.money import format_money
 
 GUEST_LINK_SALT = "orders.guest-link"
 
@@ -21,6 +23,34 @@ class OrderStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
     REFUNDED = "refunded", _("Refunded")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses (Dispute.status), as staff read them. Kept on the order (the
+    newest dispute of its payment) and on the payment."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", pgettext_lazy(
+        "dispute status", "Inquiry: needs a response")
+    WARNING_UNDER_REVIEW = "warning_under_review", pgettext_lazy(
+        "dispute status", "Inquiry under review")
+    WARNING_CLOSED = "warning_closed", pgettext_lazy("dispute status", "Inquiry closed")
+    NEEDS_RESPONSE = "needs_response", pgettext_lazy("dispute status", "Needs a response")
+    UNDER_REVIEW = "under_review", pgettext_lazy("dispute status", "Under review")
+    CHARGE_REFUNDED = "charge_refunded", pgettext_lazy(
+        "dispute status", "Closed: charge refunded")
+    WON = "won", pgettext_lazy("dispute status", "Won")
+    LOST = "lost", pgettext_lazy("dispute status", "Lost")
+
+    @classmethod
+    def closed(cls) -> frozenset[str]:
+        """Statuses that end a dispute: it no longer needs the shop, and a late event never
+        reopens it."""
+        return frozenset({cls.WON, cls.LOST, cls.WARNING_CLOSED, cls.CHARGE_REFUNDED})
+
+    @classmethod
+    def label_of(cls, status: str) -> str:
+        """"" for none; an unknown code as Stripe wrote it."""
+        return str(dict(cls.choices).get(status, status or ""))
 
 
 class Order(SaudiAddressFields):
@@ -47,7 +77,9 @@ class Order(SaudiAddressFields):
     vat_amount = models.DecimalField(_("VAT included"), max_digits=12, decimal_places=3)
     # Empty, or the status of the newest Stripe dispute on its payment (needs_response,
     # under_review, won, lost, ...). Kept beside `status`: a dispute does not stop shipping.
-    dispute_status = models.CharField(_("dispute"), max_length=40, blank=True, db_index=True)
+    dispute_status = models.CharField(
+        _("dispute"), max_length=40, blank=True, db_index=True, choices=DisputeStatus.choices
+    )
     reserved_until = models.DateTimeField(_("stock reserved until"))
     stock_released = models.BooleanField(default=False)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True, db_index=True)
@@ -106,8 +138,36 @@ class OrderLine(models.Model):
         return self.name_en if (translation.get_language() or "ar").startswith("en") else self.name_ar
 
 
+class StatusReason(models.TextChoices):
+    """Why an order's status changed. Stored as a code with parameters
+    (`OrderStatusChange.params`) and put into words when shown, in the reader's language."""
+
+    ORDER_PLACED = "order_placed", _("Order placed")
+    RESERVATION_EXPIRED = "reservation_expired", _("Stock reservation expired")
+    PAID = "paid", _("Paid with Stripe")
+    PAID_AFTER_EXPIRY = "paid_after_expiry", _("Paid after the reservation expired")
+    REFUNDED = "refunded", _("Refunded with Stripe")
+    REFUND_FAILED = "refund_failed", _("A refund failed after it had succeeded")
+
+
+# The sentence for each reason; %(amount)s is formatted from the params' amount + currency.
+STATUS_REASON_SENTENCES = {
+    StatusReason.ORDER_PLACED: _("Order placed"),
+    StatusReason.RESERVATION_EXPIRED: _("Stock reservation expired"),
+    StatusReason.PAID: _("Paid with Stripe (%(payment_intent)s)"),
+    StatusReason.PAID_AFTER_EXPIRY: _(
+        "Paid with Stripe (%(payment_intent)s) after the reservation expired"
+    ),
+    StatusReason.REFUNDED: _("Refunded with Stripe (%(payment_intent)s): %(amount)s in total"),
+    StatusReason.REFUND_FAILED: _(
+        "Stripe refund %(refund)s failed after it had succeeded; refunded now: %(amount)s"
+    ),
+}
+
+
 class OrderStatusChange(models.Model):
-    """Audit trail: every status change, who made it and why."""
+    """Audit trail: every status change, who made it and why (a reason code and its
+    parameters, put into words when shown; `note` is free text a person wrote)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, blank=True)
@@ -115,11 +175,29 @@ class OrderStatusChange(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    reason = models.CharField(max_length=40, blank=True, choices=StatusReason.choices)
+    params = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def describe(self) -> str:
+        """Why, in the active language: the reason's sentence, then any note."""
+        parts = []
+        sentence = STATUS_REASON_SENTENCES.get(self.reason)
+        if sentence is not None:
+            params = {key: str(value) for key, value in (self.params or {}).items()}
+            if "amount" in params:
+                params["amount"] = format_money(params["amount"], params.get("currency"))
+            try:
+                parts.append(str(sentence) % params)
+            except (KeyError, ValueError, TypeError):
+                parts.append(self.get_reason_display())
+        if self.note:
+            parts.append(self.note)
+        return " · ".join(parts)
 
 
 class OrderNumberCounter(models.Model):
@@ -128,41 +206,3 @@ class OrderNumberCounter(models.Model):
 
     name = models.CharField(max_length=20, primary_key=True)
     value = models.PositiveBigIntegerField(default=0)
-
-
-class ShippingZone(models.Model):
-    """Shipping price for a set of cities; the default zone covers every other city."""
-
-    name_ar = models.CharField(_("name (Arabic)"), max_length=80)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    cities = models.JSONField(_("cities"), default=list, blank=True)
-    rate = models.DecimalField(_("shipping price"), max_digits=12, decimal_places=3)
-    free_above = models.DecimalField(
-        _("free shipping from"), max_digits=12, decimal_places=3, null=True, blank=True,
-        help_text=_("Order subtotal from which shipping is free. Empty: never free."),
-    )
-    is_default = models.BooleanField(
-        _("default zone"), default=False, help_text=_("Used for cities no other zone lists.")
-    )
-
-    class Meta:
-        verbose_name = _("shipping zone")
-        verbose_name_plural = _("shipping zones")
-        ordering = ["-is_default", "name_en"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_zone"
-            ),
-            models.CheckConstraint(condition=models.Q(rate__gte=0), name="shipping_rate_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (translation.get_language() or "ar").startswith("en") else self.name_ar
-
-    def city_labels(self) -> list[str]:
-        labels = dict(City.choices)
-        return [str(labels.get(code, code)) for code in self.cities]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cart.models import Cart
+from apps.cart.services import clear_cart
 from apps.catalog.models import Product
 from apps.core.money import quantize
 from apps.orders.models import (
@@ -19,8 +20,9 @@ from apps.orders.models import (
     OrderNumberCounter,
     OrderStatus,
     OrderStatusChange,
+    StatusReason,
 )
-from apps.orders.pricing import compute_totals
+from apps.pricing.selectors import compute_totals
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +43,26 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 
 # The one way back from "cancelled": a payment that succeeds after its order's reservation
 # expired reinstates the order if every unit can be reserved again (`transition_order(...,
-# reinstate=True)`, used by apps.payments.services.fulfil_payment; otherwise it refunds).
+# reinstate=True)`, used by the payments app when money arrives late; otherwise it refunds).
 REINSTATE_TRANSITIONS: dict[str, set[str]] = {OrderStatus.CANCELLED: {OrderStatus.PAID}}
-RESERVATION_EXPIRED_NOTE = "reservation expired"
 
 # The one way back from "(partially) refunded": Stripe reports that a refund which had
 # succeeded failed after all (e.g. the card was closed; `refund.updated` with status failed).
 # The money is back with the shop, so the order returns to what is still refunded
-# (`transition_order(..., refund_failed=True)`, used by apps.payments.services when it
-# recomputes the refunded total; the status history records it with a note).
+# (`transition_order(..., refund_failed=True)`, used by the payments app when it recomputes
+# the refunded total; the status history records it with its reason).
 REFUND_FAILED_TRANSITIONS: dict[str, set[str]] = {
     OrderStatus.REFUNDED: {
         OrderStatus.PARTIALLY_REFUNDED, OrderStatus.PAID, OrderStatus.FULFILLED,
     },
     OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.PAID, OrderStatus.FULFILLED},
 }
-ORDER_PLACED_NOTE = "order placed"
+
+
+def may_move(from_status: str, to_status: str) -> bool:
+    """Whether the transition map lets an order go from one status to the other (the
+    ordinary moves, not the two documented ways back)."""
+    return to_status in ALLOWED_TRANSITIONS.get(from_status, set())
 
 
 class CheckoutError(Exception):
@@ -179,9 +185,9 @@ def place_order(
             ]
         )
         OrderStatusChange.objects.create(
-            order=order, to_status=order.status, actor=user, note=ORDER_PLACED_NOTE
+            order=order, to_status=order.status, actor=user, reason=StatusReason.ORDER_PLACED
         )
-        cart.lines.all().delete()
+        clear_cart(cart)
     logger.info("Order %s placed, total %s %s", order.number, order.total, order.currency)
     return order
 
@@ -191,12 +197,15 @@ def transition_order(
     order_id: int,
     to_status: str,
     actor=None,
+    reason: str = "",
+    params: dict | None = None,
     note: str = "",
     reinstate: bool = False,
     refund_failed: bool = False,
 ) -> tuple[Order, bool]:
     """The one way an order's status changes. Locks the row, refuses illegal moves, records
-    the change. Moving to the status it already has is a no-op (returns changed=False), so
+    the change with its `reason` (a StatusReason), the reason's `params` and an optional free
+    `note`. Moving to the status it already has is a no-op (returns changed=False), so
     repeated events are harmless.
 
     `reinstate=True` also allows REINSTATE_TRANSITIONS for an order cancelled because its
@@ -204,8 +213,8 @@ def transition_order(
     changes.
 
     `refund_failed=True` also allows REFUND_FAILED_TRANSITIONS (back from refunded or
-    partially refunded after Stripe failed a refund that had succeeded); the caller passes a
-    note saying so."""
+    partially refunded after Stripe failed a refund that had succeeded); the caller gives
+    StatusReason.REFUND_FAILED."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == to_status:
@@ -225,7 +234,8 @@ def transition_order(
         if to_status == OrderStatus.CANCELLED:
             _release_stock(order)
         OrderStatusChange.objects.create(
-            order=order, from_status=from_status, to_status=to_status, actor=actor, note=note
+            order=order, from_status=from_status, to_status=to_status, actor=actor,
+            reason=reason, params=params or {}, note=note,
         )
     return order, True
 
@@ -261,7 +271,7 @@ def _cancelled_by_expiry(order: Order) -> bool:
     return (
         order.status == OrderStatus.CANCELLED
         and last is not None
-        and last.note == RESERVATION_EXPIRED_NOTE
+        and last.reason == StatusReason.RESERVATION_EXPIRED
     )
 
 
@@ -297,7 +307,7 @@ def release_expired_orders(*, now: datetime | None = None) -> list[str]:
             order, changed = transition_order(
                 order_id=order_id,
                 to_status=OrderStatus.CANCELLED,
-                note=RESERVATION_EXPIRED_NOTE,
+                reason=StatusReason.RESERVATION_EXPIRED,
             )
         except IllegalTransition:
             continue  # paid meanwhile

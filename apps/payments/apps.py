@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentsConfig(AppConfig):
-    """Stripe payments (PaymentIntents, webhooks, offline sandbox): see issue 3."""
+    """Stripe payments: PaymentIntents, webhooks, refunds, disputes (docs/payments.md)."""
 
     name = "apps.payments"
     label = "payments"

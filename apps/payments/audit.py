@@ -1,16 +1,18 @@
-"""Audit-log actions of staff work on orders (refunds, Stripe event re-runs), shown in the
-Wagtail admin's history of an order and on its timeline.
+"""Audit-log actions of refunds, logged on the Order (`wagtail.log_actions.log`) inside the
+transaction of the change by apps.payments.services.refunds, with `data`: refund_id, amount
+(string), currency, and for some actions note / error. `user` is the staff member who acted
+(None when Stripe or the task worker did). The back office registers their labels and shows
+them in the order's history and timeline."""
 
-The services in apps/payments/services.py log them (`wagtail.log_actions.log`) on the Order,
-inside the transaction of the change, with `data`: refund_id, amount (string), currency, and
-for some actions note / error. `user` is the staff member who acted (None when Stripe or the
-task worker did). Registered with Wagtail in apps/payments/wagtail_hooks.py.
-"""
+from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
-from wagtail.log_actions import LogFormatter
+from typing import TYPE_CHECKING, Any
 
-from apps.core.money import format_money
+from wagtail.log_actions import log
+
+if TYPE_CHECKING:
+    from apps.orders.models import Order
+    from apps.payments.models import Refund
 
 REFUND_REQUESTED = "payments.refund.requested"
 REFUND_AWAITING_APPROVAL = "payments.refund.awaiting_approval"
@@ -20,47 +22,24 @@ REFUND_SENT = "payments.refund.sent"
 REFUND_FAILED = "payments.refund.failed"
 REFUND_SUCCEEDED = "payments.refund.succeeded"
 ORDER_RESTOCKED = "payments.refund.restocked"
-STRIPE_EVENT_RERUN = "payments.stripe_event.rerun"
-# Logged by apps/emails/services.py `resend_email`, data: email_record, kind, previous_status.
-EMAIL_RESENT = "emails.email.resent"
 
 
-class RefundLogFormatter(LogFormatter):
-    """"<message>: SAR 250.00 (refund #7)" (the amount as `format_money` writes it in the
-    staff member's language), with the staff note or Stripe's error as the comment."""
-
-    def format_message(self, log_entry):
-        data = log_entry.data or {}
-        try:
-            return _("%(action)s: %(amount)s (refund #%(refund)s)") % {
-                "action": self.message,
-                "amount": format_money(data["amount"], data["currency"]),
-                "refund": data["refund_id"],
-            }
-        except (KeyError, TypeError, ArithmeticError, ValueError):
-            return self.message
-
-    def format_comment(self, log_entry):
-        data = log_entry.data or {}
-        return data.get("error") or data.get("note") or ""
+def _refund_log_data(refund: Refund, **extra: Any) -> dict[str, Any]:
+    data = {
+        "refund_id": refund.pk,
+        "amount": str(refund.amount),
+        "currency": refund.currency,
+        "status": refund.status,
+    }
+    data.update({key: value for key, value in extra.items() if value not in (None, "")})
+    return data
 
 
-ACTIONS = [
-    (REFUND_REQUESTED, _("Refund requested"), _("Refund requested")),
-    (
-        REFUND_AWAITING_APPROVAL,
-        _("Refund awaiting approval"),
-        _("Refund requested, awaiting a manager's approval"),
-    ),
-    (REFUND_APPROVED, _("Refund approved"), _("Refund approved")),
-    (REFUND_REJECTED, _("Refund rejected"), _("Refund rejected")),
-    (REFUND_SENT, _("Refund sent to Stripe"), _("Refund sent to Stripe")),
-    (REFUND_FAILED, _("Refund failed"), _("Refund failed")),
-    (REFUND_SUCCEEDED, _("Refund confirmed by Stripe"), _("Refund confirmed by Stripe")),
-    (ORDER_RESTOCKED, _("Items restocked"), _("Items put back in stock after a refund")),
-]
-# Plain actions (no refund data).
-SIMPLE_ACTIONS = [
-    (STRIPE_EVENT_RERUN, _("Stripe event re-run"), _("Stripe event handled again by staff")),
-    (EMAIL_RESENT, _("E-mail resent"), _("E-mail queued to be sent again")),
-]
+def log_refund(order: Order, action: str, refund: Refund, *, user: Any = None, **extra) -> None:
+    """One audit-log entry on the order (Wagtail's history), in the caller's transaction."""
+    log(order, action, user=user, data=_refund_log_data(refund, **extra))
+
+
+def refund_actor(refund: Refund) -> Any:
+    """The staff member on whose behalf a refund went to Stripe (None: automatic)."""
+    return refund.approved_by or refund.requested_by

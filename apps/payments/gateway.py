@@ -6,8 +6,10 @@ own ids, so a retried request (by the SDK, a task or a shopper's double click) i
 once by Stripe. Amounts cross this boundary as integer minor units converted by
 `apps.core.money`. Stripe objects come back as plain dicts, errors as the exceptions below.
 
-In sandbox mode (no STRIPE_SECRET_KEY) the same client gets the offline sandbox as its
-`http_client`: everything above the HTTP layer is the code production runs.
+The SDK's HTTP client is the class `settings.STRIPE_HTTP_CLIENT` names (an import path):
+`stripe.RequestsClient` in production; in development and tests the offline sandbox's client
+(a separate app, installed only then), so everything above the HTTP layer is the code
+production runs, and production never imports the sandbox.
 
 Never call these functions inside `transaction.atomic()` or while holding row locks.
 """
@@ -23,15 +25,13 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
+from django.utils.module_loading import import_string
 
 from apps.core.money import to_minor_units
 from apps.payments import messages
 
 logger = logging.getLogger(__name__)
-
-SANDBOX_SECRET_KEY = "sk_test_sandbox"
-SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
-
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -139,24 +139,26 @@ def _call(description: str, fn, *args, **kwargs) -> dict[str, Any]:
 
 
 def secret_key() -> str:
-    if settings.STRIPE_SANDBOX:
-        key = settings.STRIPE_SECRET_KEY
-        return key if key.startswith("sk_test_") else SANDBOX_SECRET_KEY
     if not settings.STRIPE_SECRET_KEY:
-        raise ImproperlyConfigured("STRIPE_SECRET_KEY is empty and STRIPE_SANDBOX is off.")
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY is empty.")
     return settings.STRIPE_SECRET_KEY
 
 
 def publishable_key() -> str:
-    if settings.STRIPE_SANDBOX:
-        return settings.STRIPE_PUBLISHABLE_KEY or SANDBOX_PUBLISHABLE_KEY
     return settings.STRIPE_PUBLISHABLE_KEY
+
+
+def stripe_js_url() -> str:
+    """Where the payment page loads Stripe.js from: Stripe's URL, or a static file (the
+    offline stand-in, which offers the same API)."""
+    url = settings.STRIPE_JS_URL
+    return url if url.startswith(("https://", "http://")) else static(url)
 
 
 def get_client() -> stripe.StripeClient:
     return _client(
         secret_key(),
-        settings.STRIPE_SANDBOX,
+        settings.STRIPE_HTTP_CLIENT,
         settings.STRIPE_API_VERSION,
         settings.STRIPE_MAX_NETWORK_RETRIES,
         settings.STRIPE_CONNECT_TIMEOUT,
@@ -167,31 +169,39 @@ def get_client() -> stripe.StripeClient:
 @functools.lru_cache(maxsize=4)
 def _client(
     api_key: str,
-    sandbox: bool,
+    http_client_path: str,
     api_version: str,
     max_network_retries: int,
     connect_timeout: float,
     read_timeout: float,
 ) -> stripe.StripeClient:
-    if sandbox:
-        from apps.payments.sandbox.http_client import SandboxHTTPClient
-
-        http_client: stripe.HTTPClient = SandboxHTTPClient()
-    else:
-        http_client = stripe.RequestsClient(timeout=(connect_timeout, read_timeout))
+    http_client_class = import_string(http_client_path)
     return stripe.StripeClient(
         api_key,
         stripe_version=api_version,
         max_network_retries=max_network_retries,
-        http_client=http_client,
+        http_client=http_client_class(timeout=(connect_timeout, read_timeout)),
     )
 
 
 # --- idempotency keys: derived from our ids, never random --------------------------------
+# The one home of every key the shop sends: a retried request (by the SDK, a task, a
+# shopper's double click, a resubmitted staff form) reuses its key, so Stripe acts once.
 
 
 def payment_intent_key(*, order_public_id: Any, sequence: int) -> str:
     return f"order-{order_public_id}-pi-{sequence}"
+
+
+def cancel_key(*, order_public_id: Any, sequence: int) -> str:
+    return f"{payment_intent_key(order_public_id=order_public_id, sequence=sequence)}-cancel"
+
+
+def refund_key(*, order_public_id: Any, sequence: int, suffix: str) -> str:
+    """`suffix`: "auto" for the shop's own refund of a payment, "staff-<form key>" for a
+    staff refund (the refund form's own key)."""
+    base = payment_intent_key(order_public_id=order_public_id, sequence=sequence)
+    return f"{base}-refund-{suffix}"[:255]
 
 
 # --- calls --------------------------------------------------------------------------------
@@ -290,10 +300,6 @@ def create_refund(
         params,
         {"idempotency_key": idempotency_key},
     )
-
-
-def retrieve_event(*, event_id: str) -> dict[str, Any]:
-    return _call("Event retrieve", get_client().v1.events.retrieve, event_id)
 
 
 def list_events(

@@ -59,13 +59,3 @@ def failure_message(code: str | None, decline_code: str | None = None) -> str:
 def decline_messages() -> dict[str, str]:
     """Every code's message in the current language (for the payment page's script)."""
     return {code: str(message) for code, message in DECLINE_MESSAGES.items()}
-
-
-def sandbox_test_cards() -> list[tuple[str, str]]:
-    """Stripe's documented test cards the sandbox accepts, with what each one does."""
-    return [
-        ("4242 4242 4242 4242", str(_("payment succeeds"))),
-        ("4000 0000 0000 0002", str(_("card declined"))),
-        ("4000 0000 0000 9995", str(_("insufficient funds"))),
-        ("4000 0025 0000 3155", str(_("asks for a bank check (3-D Secure)"))),
-    ]

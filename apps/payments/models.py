@@ -1,8 +1,8 @@
 """Payments: one row per Stripe PaymentIntent, each confirmation outcome, refunds, and every
 Stripe event we received.
 
-Status changes happen only in `apps/payments/services.py`, under row locks taken in the
-order order -> payment -> refund.
+Status changes happen only in `apps/payments/services/`, under row locks taken in the order
+order -> payment -> refund.
 """
 
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.orders.models import Order
+from apps.orders.models import DisputeStatus, Order
 
 
 class PaymentStatus(models.TextChoices):
@@ -82,7 +82,9 @@ class Payment(models.Model):
     decline_code = models.CharField(max_length=100, blank=True)
     failure_message = models.TextField(blank=True)
     failure_at = models.PositiveBigIntegerField(default=0)  # Stripe time of that failure
-    dispute_status = models.CharField(_("dispute"), max_length=40, blank=True)
+    dispute_status = models.CharField(
+        _("dispute"), max_length=40, blank=True, choices=DisputeStatus.choices
+    )
     # Empty until the money first arrives; then set once (see Settlement).
     settlement = models.CharField(
         _("settlement"), max_length=30, choices=Settlement.choices, blank=True

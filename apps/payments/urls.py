@@ -7,6 +7,4 @@ app_name = "payments"
 urlpatterns = [
     path("orders/<str:number>/pay/", views.pay, name="pay"),
     path("orders/<str:number>/pay/return/", views.pay_return, name="pay_return"),
-    path("orders/<str:number>/pay/sandbox-confirm/", views.sandbox_confirm,
-         name="sandbox_confirm"),
 ]

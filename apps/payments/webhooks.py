@@ -1,7 +1,7 @@
 """Stripe webhooks: verify the signature, store the event by its Stripe id, handle it.
 
-`process_webhook` is what the HTTP endpoint calls, and what the sandbox's signed deliveries
-call: the same verification for both.
+`process_webhook` is what the HTTP endpoint calls, and what the offline sandbox's signed
+deliveries call: the same verification for both.
 
 * Bad, missing or stale (> 300 s) signature, malformed body -> 400, nothing stored.
 * The event is inserted by its Stripe id first, in the same transaction as its handling: a
@@ -27,8 +27,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.payments import services
 from apps.payments.models import StripeEvent
+from apps.payments.services import disputes, fulfilment, refund_reports
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +43,19 @@ class WebhookResult:
 
 
 def _payment_intent(event: dict[str, Any]) -> None:
-    services.fulfil_payment(payment_intent=event["data"]["object"], observed_at=event["created"])
+    fulfilment.apply_payment_intent(payment_intent=event["data"]["object"], observed_at=event["created"])
 
 
 def _charge(event: dict[str, Any]) -> None:
-    services.record_charge(charge=event["data"]["object"], observed_at=event["created"])
+    fulfilment.record_charge(charge=event["data"]["object"], observed_at=event["created"])
 
 
 def _refund(event: dict[str, Any]) -> None:
-    services.record_refund(refund=event["data"]["object"])
+    refund_reports.record_refund(refund=event["data"]["object"])
 
 
 def _dispute(event: dict[str, Any]) -> None:
-    services.record_dispute(dispute=event["data"]["object"])
+    disputes.record_dispute(dispute=event["data"]["object"])
 
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -72,6 +72,7 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "refund.failed": _refund,
     "charge.refund.updated": _refund,  # the same Refund object, older event name
     "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
     "charge.dispute.closed": _dispute,
 }
 

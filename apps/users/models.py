@@ -1,8 +1,9 @@
-from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.orders.address import SaudiAddressFields
+from apps.core.address import SaudiAddressFields
 
 
 class UserManager(DjangoUserManager):

@@ -24,11 +24,13 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.users",
     "apps.catalog",
+    "apps.pricing",
     "apps.cart",
     "apps.orders",
-    "apps.payments",
-    "apps.payments.sandbox",
     "apps.emails",
+    "apps.payments",
+    "apps.backoffice",
+    "apps.demo",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.settings",
@@ -245,14 +247,26 @@ SHOP_STAFF_ALERT_EMAILS = env.list("SHOP_STAFF_ALERT_EMAILS", default=[SHOP_IDEN
 SHOP_STAFF_ALERT_LANGUAGE = env("SHOP_STAFF_ALERT_LANGUAGE", default=LANGUAGE_CODE)
 
 # --- Payments (Stripe) -----------------------------------------------------------------
-# Without STRIPE_SECRET_KEY the shop talks to the in-project offline sandbox
-# (apps/payments/sandbox/) instead of api.stripe.com: no account and no network needed.
+# Without STRIPE_SECRET_KEY the shop talks to the offline Stripe sandbox (apps/stripe_sandbox,
+# a development app installed only then) instead of api.stripe.com: no account and no network
+# needed. With a key, the sandbox is neither installed nor imported.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 # The endpoint's signing secret (Dashboard -> Webhooks, or `stripe listen`). The sandbox signs
 # its events with the same secret, so they pass the same verification.
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_sandbox_not_a_secret")
 STRIPE_SANDBOX = env.bool("STRIPE_SANDBOX", default=not STRIPE_SECRET_KEY)
+# The SDK's HTTP client (an import path) and where the payment page loads Stripe.js from.
+STRIPE_HTTP_CLIENT = "stripe.RequestsClient"
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+if STRIPE_SANDBOX:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("apps.demo"), "apps.stripe_sandbox")
+    STRIPE_HTTP_CLIENT = "apps.stripe_sandbox.http_client.SandboxHTTPClient"
+    STRIPE_JS_URL = "stripe_sandbox/stripe.js"  # a static file: the same API as Stripe.js
+    if not STRIPE_SECRET_KEY.startswith("sk_test_"):
+        STRIPE_SECRET_KEY = "sk_test_sandbox"
+    if not STRIPE_PUBLISHABLE_KEY.startswith("pk_test_"):
+        STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
 # Pinned: every request and every webhook payload use this API version. Change it on purpose,
 # together with the SDK pin in requirements.txt and the endpoint's version in the Dashboard.
 STRIPE_API_VERSION = "2026-10-28.endive"

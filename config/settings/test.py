@@ -1,8 +1,13 @@
-"""Test settings: fast hashing, immediate tasks, in-memory mail."""
+"""Test settings: fast hashing, immediate tasks, in-memory mail, the offline Stripe sandbox."""
 
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# Always the offline Stripe sandbox, whatever a developer's .env says (read before base).
+os.environ["STRIPE_SECRET_KEY"] = ""
+os.environ["STRIPE_PUBLISHABLE_KEY"] = ""
+os.environ["STRIPE_SANDBOX"] = "1"
+os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_0123456789abcdef"
 
 from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402
@@ -15,8 +20,3 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = VAR_DIR / "test-media"
 # The e2e live server must show product images although DEBUG is off.
 SERVE_MEDIA = True
-# Always the offline Stripe sandbox, whatever a developer's .env says.
-STRIPE_SECRET_KEY = ""
-STRIPE_PUBLISHABLE_KEY = ""
-STRIPE_SANDBOX = True
-STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"

@@ -98,7 +98,7 @@ def test_refunds_user_finds_an_order_by_phone_and_refunds_it_in_two_steps(shoppe
                                                                           lang, settings):
     from apps.emails.models import EmailKind, EmailRecord
     from apps.payments.models import Refund
-    from apps.payments.sandbox.models import SandboxRequest
+    from apps.stripe_sandbox.models import SandboxRequest
 
     settings.WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from the internet
 

@@ -8,7 +8,6 @@ import pytest
 from apps.emails.models import EmailKind, EmailRecord
 from apps.emails.rendering import render_email
 from apps.emails.tests import scenarios
-from apps.payments.tests.conftest import committed, post_event, sandbox, sign  # noqa: F401
 from apps.payments.tests.factories import place_test_order
 
 from .conftest import SCREENSHOT_DIR
@@ -24,16 +23,16 @@ def make_order(kind, lang, request):
 
     order = place_test_order(product=Product.objects.get(sku="GE-DAT-101"), quantity=2,
                              language=lang)
-    sandbox_, committed_ = request.getfixturevalue("sandbox"), request.getfixturevalue(
+    card_holder, committed_ = request.getfixturevalue("card_holder"), request.getfixturevalue(
         "committed")
     if kind == EmailKind.ORDER_CONFIRMED:
-        scenarios.pay(order, sandbox_)
+        scenarios.pay(order, card_holder)
     elif kind == EmailKind.PAYMENT_FAILED:
-        scenarios.decline(order, sandbox_)
+        scenarios.decline(order, card_holder)
     elif kind == EmailKind.REFUND:
-        scenarios.refund(order, sandbox_, committed_, amount=Decimal("50.00"))
+        scenarios.refund(order, card_holder, committed_, amount=Decimal("50.00"))
     else:
-        scenarios.dispute(order, sandbox_, committed_, request.getfixturevalue("post_event"))
+        scenarios.dispute(order, card_holder, committed_, request.getfixturevalue("post_event"))
     return EmailRecord.objects.get(order=order, kind=kind)
 
 

@@ -1,6 +1,6 @@
-"""Paying in a real browser against the offline Stripe sandbox: its stand-in for Stripe.js
-(static/payments/sandbox-stripe.js) on the payment page, then the return page, which reads the
-PaymentIntent on the server. Screenshots: {lang}-{375,1280}-pay.png and friends."""
+"""Paying in a real browser through the shop's one payment script, static/payments/pay.js,
+with the offline sandbox's Stripe.js (the same API as Stripe's), then the return page, which
+reads the PaymentIntent on the server. Screenshots: {lang}-{375,1280}-pay.png and friends."""
 
 import re
 
@@ -9,9 +9,12 @@ import pytest
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 LANGS = pytest.mark.parametrize("lang", ["ar", "en"])
 
-SUCCEEDS = "4242 4242 4242 4242"
-DECLINED = "4000 0000 0000 0002"
-THREE_D_SECURE = "4000 0025 0000 3155"
+from apps.payments import stripe_test_cards as cards  # noqa: E402
+
+SUCCEEDS = cards.spaced(cards.SUCCEEDS)
+DECLINED = cards.spaced(cards.DECLINED)
+THREE_D_SECURE = cards.spaced(cards.THREE_D_SECURE)
+CONFIRM_CALL = "/stripe-sandbox/v1/payment_intents/"
 
 
 def place_order(shopper, sku: str = "GE-DAT-101"):
@@ -29,16 +32,16 @@ def place_order(shopper, sku: str = "GE-DAT-101"):
     shopper.submit(page.locator(".checkout-form > button[type=submit]"))
     match = re.search(rf"/{shopper.lang}/orders/(GE-\d{{4}}-\d{{6}})/pay/\?token=", page.url)
     assert match, page.url
-    # The sandbox's Stripe.js stand-in has mounted its card form.
+    # pay.js has mounted the Payment Element (here the sandbox's card form).
     page.locator("#payment-form").wait_for(state="visible")
-    assert page.locator(".sandbox-card-form").is_hidden()
+    page.locator("input[name=sandbox_card_number]").wait_for(state="visible")
     return Order.objects.get(number=match.group(1))
 
 
 def pay_with(shopper, card: str) -> None:
     page = shopper.page
     page.locator(f"input[name=sandbox_card][value='{card}']").check()
-    assert page.locator("#sandbox-card-number").input_value() == card
+    assert page.locator("input[name=sandbox_card_number]").input_value() == card
     page.locator("#pay-button").click()
 
 
@@ -94,7 +97,7 @@ def test_declined_card_then_retry_in_arabic(shopper_factory):
     page = shopper.page
     order = place_order(shopper)
     confirms = []
-    page.on("request", lambda r: confirms.append(r.url) if "sandbox-confirm" in r.url else None)
+    page.on("request", lambda r: confirms.append(r.url) if CONFIRM_CALL in r.url else None)
 
     page.locator(f"input[name=sandbox_card][value='{DECLINED}']").check()
     # Two quick submissions send one confirmation: the button is busy meanwhile.

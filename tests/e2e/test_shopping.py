@@ -23,7 +23,7 @@ def expected_totals(items: dict[str, int], city: str) -> dict[str, Decimal]:
     """Totals worked out here from the products' prices and the shipping zones in the DB."""
     from apps.catalog.models import Product
     from apps.core.money import quantize
-    from apps.orders.models import ShippingZone
+    from apps.pricing.models import ShippingZone
 
     subtotal = sum(
         (Product.objects.get(sku=sku).price * quantity for sku, quantity in items.items()),
@@ -83,8 +83,8 @@ def open_product(shopper, sku: str) -> None:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @LANGS
 def test_guest_then_customer_checkout(shopper_factory, lang):
-    from apps.catalog.management.commands.seed_demo import CUSTOMER_EMAIL, CUSTOMER_PASSWORD
     from apps.catalog.models import HomePage
+    from apps.demo.management.commands.seed_demo import CUSTOMER_EMAIL, CUSTOMER_PASSWORD
     from apps.orders.models import Order
 
     # --- Guest -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ def lines_of_session_cart(client) -> dict[str, int]:
 
 def test_adding_from_the_product_page_puts_it_in_the_cart(client, catalog, oud):
     # when a shopper posts the product page's form
-    response = client.post(catalog.url(oud), {"quantity": "2"})
+    response = client.post(catalog.add_url(oud), {"quantity": "2"})
 
     # then they land on their cart, which holds the product under its Arabic name
     assert response.status_code == 302
@@ -26,15 +26,15 @@ def test_adding_from_the_product_page_puts_it_in_the_cart(client, catalog, oud):
 
 
 def test_adding_the_same_product_again_adds_up(client, catalog, oud):
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
 
-    client.post(catalog.url(oud), {"quantity": "2"})
+    client.post(catalog.add_url(oud), {"quantity": "2"})
 
     assert lines_of_session_cart(client) == {oud.sku: 3}
 
 
 def test_quantity_typed_with_arabic_indic_digits_is_understood(client, catalog, oud):
-    response = client.post(catalog.url(oud), {"quantity": "٢"})
+    response = client.post(catalog.add_url(oud), {"quantity": "٢"})
 
     assert response.status_code == 302
     assert lines_of_session_cart(client) == {oud.sku: 2}
@@ -42,7 +42,7 @@ def test_quantity_typed_with_arabic_indic_digits_is_understood(client, catalog, 
 
 def test_quantity_above_stock_is_refused_in_arabic(client, catalog, oud, html):
     # given 5 units in stock / when an Arabic shopper asks for 6
-    response = client.post(catalog.url(oud), {"quantity": "6"})
+    response = client.post(catalog.add_url(oud), {"quantity": "6"})
 
     # then the product page comes back with the reason, in Arabic, and nothing is added
     assert response.status_code == 400
@@ -54,7 +54,7 @@ def test_quantity_above_stock_is_refused_in_arabic(client, catalog, oud, html):
 
 
 def test_quantity_above_stock_is_refused_in_english(client, catalog, oud, html):
-    response = client.post(catalog.url(oud, "en"), {"quantity": "6"})
+    response = client.post(catalog.add_url(oud, "en"), {"quantity": "6"})
 
     assert response.status_code == 400
     assert html.alerts(response) == ["Only 5 left in stock."]
@@ -62,9 +62,9 @@ def test_quantity_above_stock_is_refused_in_english(client, catalog, oud, html):
 
 
 def test_what_is_already_in_the_cart_counts_against_stock(client, catalog, oud, html):
-    client.post(catalog.url(oud, "en"), {"quantity": "4"})
+    client.post(catalog.add_url(oud, "en"), {"quantity": "4"})
 
-    response = client.post(catalog.url(oud, "en"), {"quantity": "2"})
+    response = client.post(catalog.add_url(oud, "en"), {"quantity": "2"})
 
     assert response.status_code == 400
     assert html.alerts(response) == ["Only 5 left in stock."]
@@ -73,7 +73,7 @@ def test_what_is_already_in_the_cart_counts_against_stock(client, catalog, oud, 
 
 @pytest.mark.parametrize("quantity", ["0", "-1", "abc", ""])
 def test_nonsense_quantities_are_refused_in_arabic(client, catalog, oud, html, quantity):
-    response = client.post(catalog.url(oud), {"quantity": quantity})
+    response = client.post(catalog.add_url(oud), {"quantity": quantity})
 
     assert response.status_code == 400
     errors = html.alerts(response)
@@ -88,14 +88,14 @@ def test_sold_out_product_cannot_be_added(client, catalog, burner, html):
     assert "Add to cart" not in page.content.decode()
 
     # and a hand-made POST is refused
-    response = client.post(catalog.url(burner, "en"), {"quantity": "1"})
+    response = client.post(catalog.add_url(burner, "en"), {"quantity": "1"})
     assert response.status_code == 400
     assert html.alerts(response) == ["This product is out of stock."]
     assert not CartLine.objects.exists()
 
 
 def test_sold_out_product_is_refused_in_arabic(client, catalog, burner, html):
-    response = client.post(catalog.url(burner), {"quantity": "1"})
+    response = client.post(catalog.add_url(burner), {"quantity": "1"})
 
     assert response.status_code == 400
     errors = html.alerts(response)
@@ -106,15 +106,15 @@ def test_product_taken_off_sale_cannot_be_added(client, catalog, oud, html):
     oud.is_active = False
     oud.save()
 
-    response = client.post(catalog.url(oud, "en"), {"quantity": "1"})
+    response = client.post(catalog.add_url(oud, "en"), {"quantity": "1"})
 
     assert response.status_code == 400
     assert html.alerts(response) == ["This product is no longer for sale."]
 
 
 def test_header_badge_counts_items(client, catalog, oud, bakhoor):
-    client.post(catalog.url(oud), {"quantity": "2"})
-    client.post(catalog.url(bakhoor), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "2"})
+    client.post(catalog.add_url(bakhoor), {"quantity": "1"})
 
     page = client.get("/ar/cart/").content.decode()
 
@@ -129,7 +129,7 @@ def test_viewing_the_cart_creates_nothing(client, catalog):
 
 
 def test_changing_a_line_quantity(client, catalog, oud):
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
     line = CartLine.objects.get()
 
     response = client.post("/ar/cart/update/", {"line": line.pk, "quantity": "3"})
@@ -139,7 +139,7 @@ def test_changing_a_line_quantity(client, catalog, oud):
 
 
 def test_changing_a_line_above_stock_is_refused(client, catalog, oud, html):
-    client.post(catalog.url(oud, "en"), {"quantity": "1"})
+    client.post(catalog.add_url(oud, "en"), {"quantity": "1"})
     line = CartLine.objects.get()
 
     response = client.post("/en/cart/update/", {"line": line.pk, "quantity": "9"})
@@ -150,7 +150,7 @@ def test_changing_a_line_above_stock_is_refused(client, catalog, oud, html):
 
 
 def test_changing_a_line_above_stock_is_refused_in_arabic(client, catalog, oud, html):
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
     line = CartLine.objects.get()
 
     response = client.post("/ar/cart/update/", {"line": line.pk, "quantity": "9"})
@@ -161,8 +161,8 @@ def test_changing_a_line_above_stock_is_refused_in_arabic(client, catalog, oud, 
 
 
 def test_quantity_zero_removes_the_line(client, catalog, oud, bakhoor):
-    client.post(catalog.url(oud), {"quantity": "1"})
-    client.post(catalog.url(bakhoor), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(bakhoor), {"quantity": "1"})
     line = CartLine.objects.get(product=oud)
 
     client.post("/ar/cart/update/", {"line": line.pk, "quantity": "0"})
@@ -171,8 +171,8 @@ def test_quantity_zero_removes_the_line(client, catalog, oud, bakhoor):
 
 
 def test_removing_a_line(client, catalog, oud, bakhoor, html):
-    client.post(catalog.url(oud), {"quantity": "1"})
-    client.post(catalog.url(bakhoor), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(bakhoor), {"quantity": "1"})
     line = CartLine.objects.get(product=bakhoor)
 
     response = client.post("/ar/cart/remove/", {"line": line.pk})
@@ -185,7 +185,7 @@ def test_removing_a_line(client, catalog, oud, bakhoor, html):
 def test_another_shoppers_lines_cannot_be_touched(client, catalog, oud, bakhoor, html):
     # given someone else's cart line and my own cart
     theirs = cart_with((oud, 2)).lines.get()
-    client.post(catalog.url(bakhoor, "en"), {"quantity": "1"})
+    client.post(catalog.add_url(bakhoor, "en"), {"quantity": "1"})
 
     # when I post their line id to my cart forms
     update = client.post("/en/cart/update/", {"line": theirs.pk, "quantity": "1"})
@@ -199,7 +199,7 @@ def test_another_shoppers_lines_cannot_be_touched(client, catalog, oud, bakhoor,
 
 
 def test_cart_shows_prices_and_totals_in_the_page_language(client, catalog, oud, shipping_zones):
-    client.post(catalog.url(oud), {"quantity": "2"})
+    client.post(catalog.add_url(oud), {"quantity": "2"})
 
     arabic = client.get("/ar/cart/").content.decode()
     english = client.get("/en/cart/").content.decode()

@@ -15,7 +15,7 @@ def sign_in(client, email, password, language="ar"):
 
 def test_anonymous_cart_moves_into_the_account_at_login(client, catalog, oud, customer, password):
     # given an anonymous shopper with an item in their cart
-    client.post(catalog.url(oud), {"quantity": "2"})
+    client.post(catalog.add_url(oud), {"quantity": "2"})
     anonymous_cart_id = client.session["cart_id"]
 
     # when they sign in with allauth's form
@@ -38,8 +38,8 @@ def test_quantities_in_both_carts_add_up_within_stock(
     CartLineFactory(cart=account, product=oud, quantity=4)
     CartLineFactory(cart=account, product=bakhoor, quantity=1)
     # and, signed out, the shopper adds 2 more oud and the bakhoor again
-    client.post(catalog.url(oud), {"quantity": "2"})
-    client.post(catalog.url(bakhoor), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "2"})
+    client.post(catalog.add_url(bakhoor), {"quantity": "1"})
 
     sign_in(client, customer.email, password)
 
@@ -60,7 +60,7 @@ def test_signing_in_without_an_anonymous_cart_keeps_the_account_cart(
 
 
 def test_wrong_password_merges_nothing(client, catalog, oud, customer):
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
 
     response = sign_in(client, customer.email, "not-my-password")
 
@@ -72,6 +72,6 @@ def test_wrong_password_merges_nothing(client, catalog, oud, customer):
 def test_signed_in_shopper_adds_to_the_account_cart(client, catalog, oud, customer, password):
     sign_in(client, customer.email, password)
 
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
 
     assert account_cart(customer) == {oud.sku: 1}

@@ -1,10 +1,12 @@
 """Catalog test data: Product records (factory_boy), generated images and bilingual pages."""
 
 import io
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import factory
 from django.core.files.images import ImageFile
+from django.test import override_settings
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
@@ -110,3 +112,101 @@ def create_product_page(
         page_en = translate(page_ar, en, title=title_en, summary=summary_en,
                             description=f"<p>{summary_en}</p>" if summary_en else "")
     return page_ar, page_en
+
+
+# --- a small bilingual catalog ------------------------------------------------------------
+
+
+@dataclass
+class Catalog:
+    home_ar: HomePage
+    home_en: HomePage
+    category_ar: CategoryPage
+    category_en: CategoryPage
+    products: list[Product] = field(default_factory=list)
+    pages_ar: dict[str, ProductPage] = field(default_factory=dict)
+    pages_en: dict[str, ProductPage] = field(default_factory=dict)
+
+    def page(self, product: Product, language: str = "ar") -> ProductPage:
+        return (self.pages_ar if language == "ar" else self.pages_en)[product.sku]
+
+    def url(self, product: Product, language: str = "ar") -> str:
+        return self.page(product, language).get_url()
+
+    def add_url(self, product: Product, language: str = "ar") -> str:
+        """Where the product page's "Add to cart" form posts."""
+        from django.urls import reverse
+        from django.utils import translation
+
+        with translation.override(language):
+            return reverse("cart:add", args=[self.page(product, language).pk])
+
+
+# sku, price, stock, Arabic title, English title
+DEMO_PRODUCTS = [
+    ("GE-OUD-001", "399.00", 5, "دهن عود كمبودي", "Cambodian oud oil"),
+    ("GE-OUD-002", "49.50", 1, "بخور معطر ملكي", "Royal scented bakhoor"),
+    ("GE-OUD-005", "75.00", 0, "مبخرة نحاسية", "Brass incense burner"),
+]
+
+
+# Publishing queues Wagtail's admin search and reference index updates; the storefront reads
+# neither, so while test pages are built those tasks are only queued, not run (twice as fast).
+QUEUE_ONLY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def build_catalog(
+    products=DEMO_PRODUCTS, *, images: bool = False, translate: bool = True
+) -> Catalog:
+    with override_settings(TASKS=QUEUE_ONLY_TASKS):
+        return _build_catalog(products, images=images, translate=translate)
+
+
+def _build_catalog(products, *, images: bool, translate: bool) -> Catalog:
+    home_ar, home_en = create_home()
+    category_ar, category_en = create_category(
+        home_ar, slug="perfumes", title_ar="العطور والعود", title_en="Perfume & Oud"
+    )
+    catalog = Catalog(home_ar, home_en, category_ar, category_en)
+    for sku, price, stock, title_ar, title_en in products:
+        product = ProductFactory(
+            sku=sku, price=Decimal(price), stock=stock,
+            image=ImageFactory(title=sku.lower()) if images else None,
+        )
+        page_ar, page_en = create_product_page(
+            category_ar, product, title_ar=title_ar, title_en=title_en if translate else None,
+            summary_ar=f"وصف {title_ar}", summary_en=f"About {title_en}",
+        )
+        catalog.products.append(product)
+        catalog.pages_ar[sku] = page_ar
+        if page_en is not None:
+            catalog.pages_en[sku] = page_en
+    return catalog
+
+
+def reload_catalog(built: Catalog) -> Catalog:
+    """Fresh instances of a catalog's pages and products, as stored in the database."""
+
+    def fresh(page):
+        return page.__class__.objects.get(pk=page.pk)
+
+    return Catalog(
+        home_ar=fresh(built.home_ar), home_en=fresh(built.home_en),
+        category_ar=fresh(built.category_ar), category_en=fresh(built.category_en),
+        products=list(Product.objects.filter(pk__in=[p.pk for p in built.products]).order_by("pk")),
+        pages_ar={sku: fresh(page) for sku, page in built.pages_ar.items()},
+        pages_en={sku: fresh(page) for sku, page in built.pages_en.items()},
+    )
+
+
+def remove_catalog(built: Catalog, site_root_id: int | None) -> None:
+    from wagtail.images import get_image_model
+    from wagtail.models import Page, Site
+
+    image_ids = [product.image_id for product in built.products if product.image_id]
+    Page.objects.filter(pk__in=[built.home_ar.pk, built.home_en.pk]).delete()  # with children
+    Product.objects.filter(pk__in=[product.pk for product in built.products]).delete()
+    get_image_model().objects.filter(pk__in=image_ids).delete()
+    if site_root_id is not None:
+        Site.objects.filter(is_default_site=True).update(root_page_id=site_root_id)
+        Site.clear_site_root_paths_cache()

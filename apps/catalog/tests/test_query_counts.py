@@ -69,11 +69,11 @@ def test_cart_queries_do_not_grow_with_lines(client, pictured_catalog):
     catalog = pictured_catalog
     add_products(catalog, 7)
     in_stock = [product for product in catalog.products if product.stock]
-    client.post(catalog.url(in_stock[0]), {"quantity": "1"})
+    client.post(catalog.add_url(in_stock[0]), {"quantity": "1"})
     with_one = queries_to_render(client, "/ar/cart/")
 
     for product in in_stock[1:5]:
-        client.post(catalog.url(product), {"quantity": "1"})
+        client.post(catalog.add_url(product), {"quantity": "1"})
     with_five = queries_to_render(client, "/ar/cart/")
 
     assert with_five == with_one

@@ -1,6 +1,6 @@
 from django import template
 from django.urls import translate_url
-from django.utils import translation
+from django.utils.html import format_html
 
 from apps.core.money import format_money
 
@@ -34,11 +34,31 @@ def other_language_url(context, language_code: str) -> str:
     return url
 
 
-@register.simple_tag
-def language_name(language_code: str) -> str:
-    return {"ar": "العربية", "en": "English"}[language_code]
+# --- bidi isolation (pages and e-mails) ------------------------------------------------
+
+FSI, PDI = "\u2068", "\u2069"  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
 
 
-@register.simple_tag
-def current_language() -> str:
-    return (translation.get_language() or "ar")[:2]
+@register.filter
+def isolate(value) -> str:
+    """Plain-text `<bdi>`: wraps a number, an order number or an amount in Unicode isolates
+    so it keeps its own direction inside an Arabic sentence."""
+    text = str(value)
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
+@register.filter
+def bdi(value, direction: str = "") -> str:
+    """`<bdi>value</bdi>` (escaped), to pass isolated numbers into `{% blocktranslate %}`, so
+    the HTML and the plain-text message share one translatable sentence. `|bdi:"ltr"` for
+    values without letters that must read left to right (phone numbers); `|bdi:"wrap"` for
+    a name, which may wrap like any text."""
+    text = str(value)
+    if not text:
+        return ""
+    if direction == "wrap":
+        return format_html("<bdi>{}</bdi>", text)
+    # nowrap: an order number or an amount never breaks across lines.
+    if direction in ("ltr", "rtl"):
+        return format_html('<bdi dir="{}" style="white-space:nowrap;">{}</bdi>', direction, text)
+    return format_html('<bdi style="white-space:nowrap;">{}</bdi>', text)

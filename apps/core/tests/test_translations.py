@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from apps.orders.models import Order
 from apps.orders.tests.factories import order_for
-from apps.payments.sandbox.services import sandbox_confirm
+from apps.payments import stripe_test_cards as cards
 from apps.users.tests.factories import AddressFactory
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -158,7 +158,7 @@ def latin_words(html: str, *, content: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def arabic_pages(client, catalog, oud, customer, shipping_zones):
+def arabic_pages(client, catalog, oud, customer, shipping_zones, card_holder_now):
     """Every main page a shopper visits in Arabic, rendered with realistic data."""
     pages = {}
     shopper = client
@@ -166,7 +166,7 @@ def arabic_pages(client, catalog, oud, customer, shipping_zones):
     pages["category"] = shopper.get(catalog.category_ar.get_url())
     pages["product"] = shopper.get(catalog.url(oud))
     pages["product sold out"] = shopper.get(catalog.url(catalog.products[2]))
-    shopper.post(catalog.url(oud), {"quantity": "1"})
+    shopper.post(catalog.add_url(oud), {"quantity": "1"})
     pages["cart"] = shopper.get("/ar/cart/")
     pages["checkout as guest"] = shopper.get("/ar/checkout/")
     pages["search"] = shopper.get("/ar/search/?q=%D8%B9%D9%88%D8%AF")
@@ -180,7 +180,7 @@ def arabic_pages(client, catalog, oud, customer, shipping_zones):
     shopper.force_login(customer)
     AddressFactory(user=customer)
     order = order_for((oud, 1), user=customer)
-    shopper.post(catalog.url(oud), {"quantity": "1"})
+    shopper.post(catalog.add_url(oud), {"quantity": "1"})
     pages["checkout signed in"] = shopper.get("/ar/checkout/")
     pages["my orders"] = shopper.get("/ar/account/orders/")
     pages["order detail"] = shopper.get(f"/ar/account/orders/{order.number}/")
@@ -188,8 +188,8 @@ def arabic_pages(client, catalog, oud, customer, shipping_zones):
     pages["new address"] = shopper.get("/ar/account/addresses/new/")
     pages["payment"] = shopper.get(f"/ar/orders/{order.number}/pay/")
     # The shopper's card was declined: the return page explains and offers a retry.
-    sandbox_confirm(pages["payment"].context["payment"].stripe_payment_intent_id,
-                    "4000000000000002")
+    card_holder_now.confirm(pages["payment"].context["payment"].stripe_payment_intent_id,
+                            cards.DECLINED)
     pages["payment return"] = shopper.get(f"/ar/orders/{order.number}/pay/return/")
     return pages
 

@@ -1,5 +1,6 @@
-"""E-mail fixtures. Payment fixtures (sandbox, signed webhook posts) come from the payments
-tests, so e-mails are produced by the same flows the shop runs."""
+"""E-mail fixtures. Payment fixtures (card_holder, signed webhook posts) come from the payments
+tests (registered for all tests by the root conftest), so e-mails are produced by the same
+flows the shop runs."""
 
 import email
 import email.policy
@@ -8,16 +9,6 @@ from pathlib import Path
 import pytest
 
 from apps.emails.tests.fakes import FlakyProvider
-from apps.payments.tests.conftest import (  # noqa: F401 - fixtures
-    _postgres_only,
-    committed,
-    enqueued,
-    order,
-    post_event,
-    product,
-    sandbox,
-    sign,
-)
 
 ANYMAIL_TEST_BACKEND = "anymail.backends.test.EmailBackend"
 

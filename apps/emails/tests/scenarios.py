@@ -4,30 +4,29 @@ refund, Stripe's signed webhooks."""
 import time
 from decimal import Decimal
 
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Payment
-from apps.payments.services import request_refund, start_payment
+from apps.payments.services.intents import start_payment
+from apps.payments.services.refunds import request_refund
 from apps.payments.tests.factories import event_payload, stripe_id
 
-SUCCEEDS = "4242424242424242"
-DECLINED = "4000000000000002"
 
-
-def pay(order, sandbox) -> Payment:
+def pay(order, card_holder) -> Payment:
     payment = start_payment(order=order)
-    sandbox.confirm(payment.stripe_payment_intent_id, SUCCEEDS)
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
     payment.refresh_from_db()
     return payment
 
 
-def decline(order, sandbox) -> Payment:
+def decline(order, card_holder) -> Payment:
     payment = start_payment(order=order)
-    sandbox.confirm(payment.stripe_payment_intent_id, DECLINED)
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.DECLINED)
     payment.refresh_from_db()
     return payment
 
 
-def refund(order, sandbox, committed, amount: Decimal | None = Decimal("25.00")) -> Payment:
-    payment = pay(order, sandbox)
+def refund(order, card_holder, committed, amount: Decimal | None = Decimal("25.00")) -> Payment:
+    payment = pay(order, card_holder)
     committed(request_refund, payment_id=payment.pk, amount=amount,
               stripe_reason="requested_by_customer", requested_by=None,
               idempotency_key=f"form-{stripe_id('k')}")
@@ -35,7 +34,8 @@ def refund(order, sandbox, committed, amount: Decimal | None = Decimal("25.00"))
     return payment
 
 
-def dispute_event(payment: Payment, *, status: str = "needs_response") -> dict:
+def dispute_event(payment: Payment, *, status: str = "needs_response",
+                  reason: str = "fraudulent") -> dict:
     """charge.dispute.created as Stripe sends it (fields from Stripe's Dispute object)."""
     now = int(time.time())
     return event_payload("charge.dispute.created", {
@@ -52,13 +52,13 @@ def dispute_event(payment: Payment, *, status: str = "needs_response") -> dict:
         "livemode": False,
         "metadata": {},
         "payment_intent": payment.stripe_payment_intent_id,
-        "reason": "fraudulent",
+        "reason": reason,
         "status": status,
     })
 
 
-def dispute(order, sandbox, committed, post_event) -> Payment:
-    payment = pay(order, sandbox)
-    response = committed(post_event, dispute_event(payment))
+def dispute(order, card_holder, committed, post_event, **event) -> Payment:
+    payment = pay(order, card_holder)
+    response = committed(post_event, dispute_event(payment, **event))
     assert response.status_code == 200
     return payment

@@ -10,8 +10,9 @@ from apps.emails.models import EmailKind, EmailRecord, EmailStatus
 from apps.emails.tests import scenarios
 from apps.emails.tests.conftest import in_bdi, parts, read_eml
 from apps.orders.models import OrderStatus
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Refund, RefundReason
-from apps.payments.services import start_payment
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +51,8 @@ def check_both_languages(message, order, *amounts_shown):
     return text, html
 
 
-def test_a_successful_payment_writes_the_confirmation(order, sandbox, mail_dir):
-    scenarios.pay(order, sandbox)
+def test_a_successful_payment_writes_the_confirmation(order, card_holder, mail_dir):
+    scenarios.pay(order, card_holder)
 
     message = eml_of(mail_dir, order, EmailKind.ORDER_CONFIRMED)
     text, html = check_both_languages(message, order, order.total, order.vat_amount)
@@ -59,9 +60,9 @@ def test_a_successful_payment_writes_the_confirmation(order, sandbox, mail_dir):
     assert [path.suffix for path in mail_dir.iterdir()] == [".eml"]
 
 
-def test_a_declined_card_writes_the_failure_with_its_retry_link(product, sandbox, mail_dir):
+def test_a_declined_card_writes_the_failure_with_its_retry_link(product, card_holder, mail_dir):
     order = place_test_order(product=product, language="en")
-    scenarios.decline(order, sandbox)
+    scenarios.decline(order, card_holder)
 
     message = eml_of(mail_dir, order, EmailKind.PAYMENT_FAILED)
     text, html = check_both_languages(message, order, order.total)
@@ -71,9 +72,9 @@ def test_a_declined_card_writes_the_failure_with_its_retry_link(product, sandbox
         assert link in text and link in html
 
 
-def test_a_partial_refund_writes_refunded_and_kept_amounts(order, sandbox, committed,
+def test_a_partial_refund_writes_refunded_and_kept_amounts(order, card_holder, committed,
                                                           mail_dir):
-    payment = scenarios.refund(order, sandbox, committed, amount=Decimal("25.00"))
+    payment = scenarios.refund(order, card_holder, committed, amount=Decimal("25.00"))
 
     message = eml_of(mail_dir, order, EmailKind.REFUND)
     text, _html = check_both_languages(message, order, Decimal("25.00"), Decimal("100.00"),
@@ -81,7 +82,7 @@ def test_a_partial_refund_writes_refunded_and_kept_amounts(order, sandbox, commi
     assert "5–10" in text
 
 
-def test_the_automatic_refund_of_sold_out_goods_is_mailed_too(order, product, sandbox,
+def test_the_automatic_refund_of_sold_out_goods_is_mailed_too(order, product, card_holder,
                                                              mail_dir):
     from apps.catalog.models import Product
     from apps.orders.services import release_expired_orders
@@ -91,7 +92,7 @@ def test_the_automatic_refund_of_sold_out_goods_is_mailed_too(order, product, sa
     release_expired_orders()
     Product.objects.filter(pk=product.pk).update(stock=0)  # sold meanwhile
 
-    sandbox.confirm(payment.stripe_payment_intent_id, scenarios.SUCCEEDS)
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED

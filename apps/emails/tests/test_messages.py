@@ -10,9 +10,11 @@ from django.utils import translation
 
 from apps.core.money import format_money
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
-from apps.emails.rendering import DISPUTE_REASONS, DISPUTE_STATUSES, SUBJECTS
+from apps.emails.rendering import SUBJECTS
 from apps.emails.tests import scenarios
 from apps.emails.tests.conftest import in_bdi
+from apps.orders.models import DisputeStatus
+from apps.payments.services.notifications import DISPUTE_REASONS
 from apps.payments.tests.factories import place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +80,9 @@ LANGUAGES = pytest.mark.parametrize("language", ["ar", "en"])
 
 
 @LANGUAGES
-def test_order_confirmation(language, product, sandbox):
+def test_order_confirmation(language, product, card_holder):
     order = place_test_order(product=product, language=language)
-    scenarios.pay(order, sandbox)
+    scenarios.pay(order, card_holder)
 
     record, message = sent_message(order, EmailKind.ORDER_CONFIRMED)
 
@@ -128,9 +130,9 @@ def test_each_half_of_the_subject_is_isolated(first):
 
 
 @LANGUAGES
-def test_payment_failure_links_back_to_the_payment(language, product, sandbox, client):
+def test_payment_failure_links_back_to_the_payment(language, product, card_holder, client):
     order = place_test_order(product=product, language=language)
-    scenarios.decline(order, sandbox)
+    scenarios.decline(order, card_holder)
 
     _record, message = sent_message(order, EmailKind.PAYMENT_FAILED)
 
@@ -157,9 +159,9 @@ def test_payment_failure_links_back_to_the_payment(language, product, sandbox, c
 
 @LANGUAGES
 @pytest.mark.parametrize("amount", [Decimal("25.00"), None], ids=["partial", "full"])
-def test_refund(language, amount, product, sandbox, committed):
+def test_refund(language, amount, product, card_holder, committed):
     order = place_test_order(product=product, language=language)
-    payment = scenarios.refund(order, sandbox, committed, amount=amount)
+    payment = scenarios.refund(order, card_holder, committed, amount=amount)
 
     _record, message = sent_message(order, EmailKind.REFUND)
 
@@ -183,17 +185,17 @@ def test_refund(language, amount, product, sandbox, committed):
 
 
 def test_two_partial_refunds_sent_in_reverse_order_each_state_their_own_amounts(
-    product, sandbox, committed, provider
+    product, card_holder, committed, provider
 ):
     """The figures are frozen when each refund mail is queued: with the provider down during
     both refunds, the retries send the second refund's mail first, then the first one's —
     and neither mail borrows the other's amounts."""
     from apps.emails.services import send_email
-    from apps.payments.services import request_refund
+    from apps.payments.services.refunds import request_refund
     from apps.payments.tests.factories import stripe_id
 
     order = place_test_order(product=product, language="en")
-    payment = scenarios.pay(order, sandbox)
+    payment = scenarios.pay(order, card_holder)
     provider.down = True
     for amount in (Decimal("25.00"), Decimal("40.00")):
         committed(request_refund, payment_id=payment.pk, amount=amount,
@@ -225,10 +227,10 @@ def test_two_partial_refunds_sent_in_reverse_order_each_state_their_own_amounts(
 
 
 @LANGUAGES
-def test_dispute_alert_goes_to_staff(language, settings, order, sandbox, committed,
+def test_dispute_alert_goes_to_staff(language, settings, order, card_holder, committed,
                                      post_event):
     settings.SHOP_STAFF_ALERT_LANGUAGE = language
-    payment = scenarios.dispute(order, sandbox, committed, post_event)
+    payment = scenarios.dispute(order, card_holder, committed, post_event)
 
     record, message = sent_message(order, EmailKind.DISPUTE_ALERT)
 
@@ -240,23 +242,27 @@ def test_dispute_alert_goes_to_staff(language, settings, order, sandbox, committ
         assert in_bdi(record.data['dispute_id'], block)
         with translation.override(lang):  # Stripe's codes in staff's words
             reason = str(DISPUTE_REASONS["fraudulent"])
-            status = str(DISPUTE_STATUSES["needs_response"])
+            status = DisputeStatus.label_of("needs_response")
         assert in_bdi(reason, block) and in_bdi(status, block)
         assert "fraudulent" not in block and "needs_response" not in block
         assert payment.stripe_payment_intent_id in block  # the Stripe Dashboard link
 
 
-def test_a_dispute_code_stripe_adds_later_is_shown_as_it_is():
-    from apps.emails.rendering import label_for
+def test_a_dispute_code_stripe_adds_later_is_shown_as_it_is(order, card_holder, committed,
+                                                            post_event):
+    scenarios.dispute(order, card_holder, committed, post_event, reason="some_new_reason",
+                      status="some_new_status")
 
-    assert label_for(DISPUTE_REASONS, "some_new_reason") == "some_new_reason"
+    record = EmailRecord.objects.get(order=order, kind=EmailKind.DISPUTE_ALERT)
+    assert record.data["reason_label"] == {"ar": "some_new_reason", "en": "some_new_reason"}
+    assert record.data["status_label"] == {"ar": "some_new_status", "en": "some_new_status"}
 
 
-def test_an_empty_staff_list_records_the_alert_as_failed_not_sent(settings, order, sandbox,
+def test_an_empty_staff_list_records_the_alert_as_failed_not_sent(settings, order, card_holder,
                                                                  committed, post_event):
     settings.SHOP_STAFF_ALERT_EMAILS = []
 
-    scenarios.dispute(order, sandbox, committed, post_event)
+    scenarios.dispute(order, card_holder, committed, post_event)
 
     record = EmailRecord.objects.get(order=order, kind=EmailKind.DISPUTE_ALERT)
     assert record.status == EmailStatus.FAILED

@@ -9,9 +9,13 @@ from django.core.management import call_command
 from wagtail.models import ModelLogEntry
 
 from apps.emails.models import EmailKind, EmailRecord, EmailStatus
-from apps.emails.services import EmailResendRefused, queue_order_email, resend_email, send_email
-from apps.orders.tests.admin_fixtures import *  # noqa: F403 (staff fixtures)
-from apps.payments.audit import EMAIL_RESENT
+from apps.emails.services import (
+    EMAIL_RESENT,
+    EmailResendRefused,
+    queue_order_email,
+    resend_email,
+    send_email,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from apps.emails.services import (
     send_pending_emails,
 )
 from apps.orders.models import OrderStatus
-from apps.payments.services import start_payment
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import (
     card_error,
     charge_payload,

@@ -1,22 +1,3 @@
-from decimal import Decimal
-
-import factory
-
-from apps.orders.models import ShippingZone
-
-
-class ShippingZoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ShippingZone
-
-    name_ar = factory.Sequence(lambda n: f"منطقة {n}")
-    name_en = factory.Sequence(lambda n: f"Zone {n}")
-    cities = factory.LazyFunction(list)
-    rate = Decimal("25.00")
-    free_above = Decimal("400.00")
-    is_default = False
-
-
 def checkout_form_data(**overrides) -> dict[str, str]:
     """What a shopper types into the checkout form (a Riyadh address)."""
     data = {"email": "guest@example.com", **delivery_address(phone="05 1234 5678")}

@@ -16,7 +16,7 @@ from apps.users.tests.factories import AddressFactory
 
 def fill_cart(client, catalog, *items, language="ar"):
     for product, quantity in items:
-        response = client.post(catalog.url(product, language), {"quantity": str(quantity)})
+        response = client.post(catalog.add_url(product, language), {"quantity": str(quantity)})
         assert response.status_code == 302
 
 

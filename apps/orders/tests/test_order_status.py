@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from apps.orders.models import Order, OrderStatus, OrderStatusChange
 from apps.orders.services import IllegalTransition, release_expired_orders, transition_order
-from apps.orders.tasks import release_expired_orders_task
 from apps.orders.tests.factories import order_for
 
 PENDING, PAID = OrderStatus.PENDING_PAYMENT, OrderStatus.PAID
@@ -152,14 +151,3 @@ def test_release_expired_orders_command(oud, capsys):
     assert oud.stock == 5
     order.refresh_from_db()
     assert order.status == CANCELLED
-
-
-def test_release_expired_orders_task(oud):
-    order = order_for((oud, 1))
-    expire(order)
-
-    result = release_expired_orders_task.enqueue()
-
-    assert result.return_value == [order.number]
-    oud.refresh_from_db()
-    assert oud.stock == 5

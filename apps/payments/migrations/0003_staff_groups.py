@@ -1,4 +1,4 @@
-"""Staff groups for the Wagtail admin (issue 5).
+"""Staff groups for the Wagtail admin.
 
 * Support: can enter the Wagtail admin and view orders, payments, payment attempts, refunds,
   Stripe events and e-mail records.

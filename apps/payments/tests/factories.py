@@ -10,10 +10,11 @@ from typing import Any
 from apps.cart.models import Cart, CartLine
 from apps.catalog.tests.factories import ProductFactory
 from apps.core.money import to_minor_units
-from apps.orders.models import Order, ShippingZone
+from apps.orders.models import Order
 from apps.orders.services import Contact, place_order
 from apps.orders.tests.factories import delivery_address
 from apps.payments.models import Payment
+from apps.pricing.models import ShippingZone
 
 
 def default_zone() -> ShippingZone:

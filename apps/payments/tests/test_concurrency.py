@@ -9,14 +9,13 @@ from django.conf import settings
 from django.db import connections
 
 from apps.orders.models import OrderStatus
-from apps.payments import services
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Payment, PaymentStatus, Settlement, StripeEvent
-from apps.payments.sandbox.events import event_payload
-from apps.payments.sandbox.models import SandboxObject
-from apps.payments.sandbox.services import sandbox_confirm
-from apps.payments.services import refresh_payment, start_payment
-from apps.payments.tests.conftest import stripe_signature
+from apps.payments.services import fulfilment
+from apps.payments.services.fulfilment import refresh_payment
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import place_test_order
+from apps.payments.tests.fixtures import stripe_signature
 from apps.payments.webhooks import process_webhook
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -49,17 +48,17 @@ def run_together(*functions, timeout=60):
     return results
 
 
-def paid_without_webhooks(settings_fixture):
+def paid_without_webhooks(settings_fixture, card_holder_now, stripe_log):
     """An order whose card was accepted; Stripe's webhooks not delivered yet. Returns the
     order, its payment and the signed-ready payload of payment_intent.succeeded."""
     order = place_test_order()
     payment = start_payment(order=order)
     settings_fixture.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
     settings_fixture.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    event = SandboxObject.objects.get(kind="event", data__type="payment_intent.succeeded")
-    return order, payment, event_payload(event.pk)
+    event = stripe_log.objects.get(kind="event", data__type="payment_intent.succeeded")
+    return order, payment, stripe_log.event_body(event.pk)
 
 
 def signed(payload):
@@ -68,19 +67,19 @@ def signed(payload):
 
 def slow_down_settlement(monkeypatch, seconds=0.2):
     """Hold the locks a little longer so the other thread really has to wait on them."""
-    original = services._settle
+    original = fulfilment.settle
 
     def slow(order, payment):
         time.sleep(seconds)
         return original(order, payment)
 
-    monkeypatch.setattr(services, "_settle", slow)
+    monkeypatch.setattr(fulfilment, "settle", slow)
 
 
 @pytest.mark.parametrize("slow", [False, True])
 def test_return_page_and_webhook_at_the_same_moment_pay_once(settings, monkeypatch, enqueued,
-                                                             slow):
-    order, payment, payload = paid_without_webhooks(settings)
+                                                             slow, card_holder_now, stripe_log):
+    order, payment, payload = paid_without_webhooks(settings, card_holder_now, stripe_log)
     if slow:
         slow_down_settlement(monkeypatch)
 
@@ -99,9 +98,10 @@ def test_return_page_and_webhook_at_the_same_moment_pay_once(settings, monkeypat
     assert enqueued.count(SUCCEEDED_TASK) == 1
 
 
-def test_twenty_concurrent_deliveries_of_one_event_change_the_order_once(settings, monkeypatch,
-                                                                          enqueued):
-    order, payment, payload = paid_without_webhooks(settings)
+def test_twenty_concurrent_deliveries_of_one_event_change_the_order_once(
+    settings, monkeypatch, enqueued, card_holder_now, stripe_log
+):
+    order, payment, payload = paid_without_webhooks(settings, card_holder_now, stripe_log)
     slow_down_settlement(monkeypatch, seconds=0.1)
     deliveries = [
         (lambda: process_webhook(payload=payload.encode(), signature_header=signed(payload)))
@@ -119,7 +119,7 @@ def test_twenty_concurrent_deliveries_of_one_event_change_the_order_once(setting
     assert enqueued.count(SUCCEEDED_TASK) == 1
 
 
-def test_two_first_visits_at_once_create_one_payment_intent(settings):
+def test_two_first_visits_at_once_create_one_payment_intent(settings, stripe_log):
     order = place_test_order()
 
     first, second = run_together(lambda: start_payment(order=order),
@@ -127,4 +127,4 @@ def test_two_first_visits_at_once_create_one_payment_intent(settings):
 
     assert first.pk == second.pk
     assert Payment.objects.count() == 1
-    assert SandboxObject.objects.filter(kind="payment_intent").count() == 1
+    assert stripe_log.objects.filter(kind="payment_intent").count() == 1

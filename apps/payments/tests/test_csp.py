@@ -1,16 +1,16 @@
 """The payment page's Content-Security-Policy: Stripe's script, frames and API with real
-Stripe, and nothing else foreign; the sandbox needs no foreign origin at all."""
+Stripe, and nothing else foreign; with Stripe.js served by the shop (the offline stand-in) no
+foreign origin at all."""
 
 import re
 from html.parser import HTMLParser
 
 import pytest
-import stripe
 from django.urls import reverse
 from django.utils import translation
 
 from apps.payments import gateway
-from apps.payments.sandbox.http_client import SandboxHTTPClient
+from apps.payments import stripe_test_cards as cards
 from apps.payments.tests.factories import place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +67,12 @@ def pay_url(order):
 
 
 @pytest.fixture
-def real_stripe(settings, monkeypatch):
-    """Real-Stripe mode: keys set, sandbox off. Only Stripe's HTTP answers are faked (by the
-    sandbox), so no request leaves the machine."""
-    settings.STRIPE_SANDBOX = False
+def real_stripe(settings):
+    """Real-Stripe mode for the page: keys set, Stripe.js from Stripe. Only Stripe's HTTP
+    answers still come from the offline client, so no request leaves the machine."""
     settings.STRIPE_SECRET_KEY = "sk_test_real_account"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_real_account"
-    monkeypatch.setattr(stripe, "RequestsClient", lambda **kwargs: SandboxHTTPClient())
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
     gateway._client.cache_clear()
     yield
     gateway._client.cache_clear()
@@ -85,7 +84,6 @@ def test_with_stripe_the_page_allows_stripe_and_nothing_else_foreign(
     response = customer_client.get(pay_url(my_order))
 
     assert response.status_code == 200
-    assert not response.context["sandbox"]
     directives = policy(response)
     assert directives["script-src"] == ["'self'", "https://js.stripe.com"]
     assert directives["frame-src"] == ["'self'", "https://js.stripe.com",
@@ -102,10 +100,9 @@ def test_with_stripe_the_page_allows_stripe_and_nothing_else_foreign(
     assert set(page.inline_types) <= {"application/json"}
 
 
-def test_the_sandbox_page_needs_no_foreign_origin(customer_client, my_order):
+def test_a_stripe_js_served_by_the_shop_needs_no_foreign_origin(customer_client, my_order):
     response = customer_client.get(pay_url(my_order))
 
-    assert response.context["sandbox"]
     directives = policy(response)
     assert foreign(directives) == set()
     page = scripts(response)
@@ -114,9 +111,9 @@ def test_the_sandbox_page_needs_no_foreign_origin(customer_client, my_order):
 
 
 def test_the_return_page_needs_no_foreign_origin(real_stripe, customer_client, my_order,
-                                                sandbox):
+                                                card_holder):
     payment = customer_client.get(pay_url(my_order)).context["payment"]
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000000002")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.DECLINED)
 
     with translation.override("ar"):
         url = reverse("payments:pay_return", kwargs={"number": my_order.number})

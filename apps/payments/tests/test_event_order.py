@@ -11,8 +11,7 @@ from django.conf import settings
 from apps.catalog.tests.factories import ProductFactory
 from apps.orders.models import OrderStatus
 from apps.payments.models import PaymentStatus
-from apps.payments.services import start_payment
-from apps.payments.tests.conftest import stripe_signature
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import (
     card_error,
     charge_payload,
@@ -22,6 +21,7 @@ from apps.payments.tests.factories import (
     stripe_id,
     tick,
 )
+from apps.payments.tests.fixtures import stripe_signature
 from apps.payments.webhooks import process_webhook
 
 pytestmark = pytest.mark.django_db

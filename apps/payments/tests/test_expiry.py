@@ -1,5 +1,5 @@
 """Unpaid orders past their reservation: stock back, and their open PaymentIntent canceled
-in (sandbox) Stripe after the order's cancellation commits."""
+in (card_holder) Stripe after the order's cancellation commits."""
 
 from datetime import timedelta
 
@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.orders.models import Order, OrderStatus
-from apps.orders.tasks import release_expired_orders_task
 from apps.payments import gateway
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import PaymentStatus, Refund
-from apps.payments.sandbox.services import inject_fault, sandbox_confirm
-from apps.payments.services import expire_unpaid_orders, start_payment
+from apps.payments.services.intents import start_payment
+from apps.payments.services.reconciliation import expire_unpaid_orders
+from apps.payments.tasks import expire_unpaid_orders_task
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def expire(order):
 
 
 def stripe_status(payment) -> str:
-    """The intent's status as Stripe (the sandbox) has it."""
+    """The intent's status as Stripe has it."""
     return gateway.retrieve_payment_intent(
         payment_intent_id=payment.stripe_payment_intent_id
     )["status"]
@@ -47,9 +48,9 @@ def test_an_expired_order_releases_stock_and_cancels_its_payment_intent(order, p
     assert report.errors == []
 
 
-def test_a_declined_intent_is_canceled_too(order, committed, sandbox):
+def test_a_declined_intent_is_canceled_too(order, committed, card_holder):
     payment = start_payment(order=order)
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000000002")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.DECLINED)
     expire(order)
 
     committed(expire_unpaid_orders)
@@ -76,11 +77,12 @@ def test_stripe_is_called_only_after_the_cancellation_commits(
 
 
 def test_an_intent_that_succeeded_meanwhile_is_fulfilled(order, product, committed,
-                                                       django_capture_on_commit_callbacks):
+                                                       django_capture_on_commit_callbacks,
+                                                       card_holder_now):
     payment = start_payment(order=order)
     # The shopper paid just before the expiry, and Stripe's webhook has not arrived yet.
     with django_capture_on_commit_callbacks(execute=False):
-        sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+        card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
     expire(order)
 
     report = committed(expire_unpaid_orders)
@@ -96,10 +98,11 @@ def test_an_intent_that_succeeded_meanwhile_is_fulfilled(order, product, committ
     assert report.payments_canceled == []
 
 
-def test_stripe_down_leaves_the_intent_for_reconcile(order, product, committed, caplog):
+def test_stripe_down_leaves_the_intent_for_reconcile(order, product, committed, caplog,
+                                                     stripe_faults):
     payment = start_payment(order=order)
     expire(order)
-    inject_fault(kind="connection_error", times=10)
+    stripe_faults(kind="connection_error", times=10)
 
     report = committed(expire_unpaid_orders)
 
@@ -131,7 +134,7 @@ def test_the_task_cancels_the_intent(order, product, committed):
     payment = start_payment(order=order)
     expire(order)
 
-    result = committed(release_expired_orders_task.enqueue)
+    result = committed(expire_unpaid_orders_task.enqueue)
 
     assert result.return_value == [order.number]
     product.refresh_from_db()

@@ -10,8 +10,7 @@ from django.utils import translation
 from apps.orders.models import OrderStatus
 from apps.payments import gateway
 from apps.payments.models import Payment
-from apps.payments.sandbox.services import inject_fault
-from apps.payments.services import start_payment
+from apps.payments.services.intents import start_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +19,11 @@ def test_client_settings(stripe_client, settings):
     requestor = stripe_client._requestor
     assert requestor._options.stripe_version == settings.STRIPE_API_VERSION
     assert requestor._options.max_network_retries == 2
-    assert requestor._options.api_key == gateway.SANDBOX_SECRET_KEY
+    assert requestor._options.api_key == settings.STRIPE_SECRET_KEY
 
 
-def test_a_real_key_gets_the_real_http_client_with_timeouts(settings):
-    settings.STRIPE_SANDBOX = False
+def test_production_gets_the_real_http_client_with_timeouts(settings):
+    settings.STRIPE_HTTP_CLIENT = "stripe.RequestsClient"
     settings.STRIPE_SECRET_KEY = "sk_test_real_account"
 
     client = gateway.get_client()
@@ -75,8 +74,8 @@ def test_three_decimal_amounts_must_be_multiples_of_ten():
     ],
 )
 def test_api_errors_at_checkout_leave_the_order_payable(order, fault, times, error_class,
-                                                        retryable):
-    inject_fault(kind=fault, times=times)
+                                                        retryable, stripe_faults):
+    stripe_faults(kind=fault, times=times)
 
     with pytest.raises(error_class) as raised:
         start_payment(order=order)

@@ -8,21 +8,22 @@ from django.utils import timezone
 
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import release_expired_orders
-from apps.payments import services
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Payment, PaymentStatus, StripeEvent
-from apps.payments.sandbox.models import SandboxObject
-from apps.payments.sandbox.services import sandbox_confirm
-from apps.payments.services import reconcile_payments, start_payment
+from apps.payments.services import fulfilment
+from apps.payments.services.intents import start_payment
+from apps.payments.services.reconciliation import reconcile_payments
 from apps.payments.tests.factories import event_payload, intent_payload
 
 pytestmark = pytest.mark.django_db
 
 
 def test_events_missed_while_the_shop_was_down_are_processed(order, committed,
-                                                             django_capture_on_commit_callbacks):
+                                                             django_capture_on_commit_callbacks,
+                                                             card_holder_now):
     payment = start_payment(order=order)
     with django_capture_on_commit_callbacks(execute=False):  # the deliveries never happen
-        sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+        card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
 
@@ -40,7 +41,7 @@ def test_a_failed_event_is_rerun_by_staff(order, post_event, monkeypatch, capsys
     payment = start_payment(order=order)
     event = event_payload("payment_intent.succeeded",
                           intent_payload(payment, status="succeeded", latest_charge="ch_1"))
-    monkeypatch.setattr(services, "_paid", lambda order, payment: 1 / 0)
+    monkeypatch.setattr(fulfilment, "_paid", lambda order, payment: 1 / 0)
     assert post_event(event).status_code == 500
     monkeypatch.undo()
 
@@ -51,13 +52,13 @@ def test_a_failed_event_is_rerun_by_staff(order, post_event, monkeypatch, capsys
     assert order.status == OrderStatus.PAID
 
 
-def test_open_payments_of_cancelled_orders_are_canceled(order, committed):
+def test_open_payments_of_cancelled_orders_are_canceled(order, committed, stripe_log):
     payment = start_payment(order=order)
     Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(hours=1))
     release_expired_orders()
     Payment.objects.filter(pk=payment.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     # and its payment_intent.created event was delivered long ago
-    SandboxObject.objects.filter(kind="event").update(meta={"delivered": True})
+    stripe_log.objects.filter(kind="event").update(meta={"delivered": True})
 
     report = committed(reconcile_payments)
 

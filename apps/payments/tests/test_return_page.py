@@ -1,5 +1,5 @@
 """The return page, where Stripe.js sends the shopper after confirmPayment: it asks Stripe
-(here the sandbox) for the PaymentIntent and never believes the query parameters."""
+(here the card_holder) for the PaymentIntent and never believes the query parameters."""
 
 from urllib.parse import urlencode
 
@@ -9,11 +9,10 @@ from django.utils import translation
 
 from apps.orders.models import OrderStatus
 from apps.orders.tests.factories import checkout_form_data
+from apps.payments import stripe_test_cards as cards
 from apps.payments.messages import failure_message
 from apps.payments.models import PaymentStatus
-from apps.payments.sandbox import engine
-from apps.payments.sandbox.services import inject_fault, sandbox_confirm
-from apps.payments.services import start_payment
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import place_test_order
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +33,11 @@ def return_url(order, payment=None, language="ar", **params):
     return f"{url}?{urlencode(params)}" if params else url
 
 
-def paid_in_the_browser(payment, card="4242424242424242",
+def paid_in_the_browser(payment, card_holder_now, card=cards.SUCCEEDS,
                         capture=None):
     """The shopper confirms with Stripe.js; Stripe's webhook has not arrived yet."""
     with capture(execute=False):
-        return sandbox_confirm(payment.stripe_payment_intent_id, card)
+        return card_holder_now.confirm(payment.stripe_payment_intent_id, card)
 
 
 def message(code, decline_code=None, language="ar"):
@@ -47,10 +46,10 @@ def message(code, decline_code=None, language="ar"):
 
 
 def test_success_is_read_from_stripe_and_marks_the_order_paid(
-    customer_client, my_order, html, django_capture_on_commit_callbacks
+    customer_client, my_order, html, django_capture_on_commit_callbacks, card_holder_now
 ):
     payment = start_payment(order=my_order)
-    paid_in_the_browser(payment, capture=django_capture_on_commit_callbacks)
+    paid_in_the_browser(payment, card_holder_now, capture=django_capture_on_commit_callbacks)
     my_order.refresh_from_db()
     assert my_order.status == OrderStatus.PENDING_PAYMENT  # no webhook yet
 
@@ -82,10 +81,10 @@ def test_a_forged_success_on_an_unpaid_intent_changes_nothing(customer_client, m
 
 
 def test_a_forged_success_on_a_declined_intent_shows_the_decline(
-    customer_client, my_order, html, sandbox
+    customer_client, my_order, html, card_holder
 ):
     payment = start_payment(order=my_order)
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000009995")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.INSUFFICIENT_FUNDS)
 
     response = customer_client.get(
         return_url(my_order, payment, redirect_status="succeeded",
@@ -104,10 +103,10 @@ def test_a_forged_success_on_a_declined_intent_shows_the_decline(
 
 
 def test_a_failed_3ds_check_offers_a_retry_that_reuses_the_intent(
-    customer_client, my_order, html, sandbox
+    customer_client, my_order, html, card_holder
 ):
     payment = start_payment(order=my_order)
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000002500003155", "fail")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.THREE_D_SECURE, "fail")
 
     response = customer_client.get(return_url(my_order, payment, language="en",
                                               redirect_status="failed"))
@@ -120,12 +119,13 @@ def test_a_failed_3ds_check_offers_a_retry_that_reuses_the_intent(
     assert retry.context["payment"] == payment
 
 
-def test_processing_is_shown_as_processing(customer_client, my_order, html, sandbox):
+def test_processing_is_shown_as_processing(customer_client, my_order, html, card_holder,
+                                           stripe_log):
     payment = start_payment(order=my_order)
     # Stripe reports the payment as still processing (e.g. a bank debit).
-    intent = engine.load_intent(payment.stripe_payment_intent_id)
+    intent = card_holder.intent(payment.stripe_payment_intent_id)
     intent["status"] = "processing"
-    engine.save("payment_intent", intent)
+    stripe_log.objects.filter(pk=intent["id"], kind="payment_intent").update(data=intent)
 
     response = customer_client.get(return_url(my_order, payment, language="en",
                                               redirect_status="succeeded"))
@@ -141,10 +141,11 @@ def test_processing_is_shown_as_processing(customer_client, my_order, html, sand
 
 
 def test_stripe_unreachable_on_return_is_not_a_500(customer_client, my_order, html,
-                                                   django_capture_on_commit_callbacks):
+                                                   django_capture_on_commit_callbacks,
+                                                   card_holder_now, stripe_faults):
     payment = start_payment(order=my_order)
-    paid_in_the_browser(payment, capture=django_capture_on_commit_callbacks)
-    inject_fault(kind="connection_error", method="GET", times=3)
+    paid_in_the_browser(payment, card_holder_now, capture=django_capture_on_commit_callbacks)
+    stripe_faults(kind="connection_error", method="GET", times=3)
 
     response = customer_client.get(return_url(my_order, payment, language="en"))
 
@@ -160,7 +161,7 @@ def test_an_expired_order_offers_no_retry(customer_client, my_order, html, commi
     from django.utils import timezone
 
     from apps.orders.models import Order
-    from apps.payments.services import expire_unpaid_orders
+    from apps.payments.services.reconciliation import expire_unpaid_orders
 
     payment = start_payment(order=my_order)
     Order.objects.filter(pk=my_order.pk).update(
@@ -183,9 +184,10 @@ def test_someone_elses_return_page_is_404(client, other_customer, my_order):
 
 
 def test_a_guest_returns_through_the_signed_link(client, order, html,
-                                                 django_capture_on_commit_callbacks):
+                                                 django_capture_on_commit_callbacks,
+                                                 card_holder_now):
     payment = start_payment(order=order)
-    paid_in_the_browser(payment, capture=django_capture_on_commit_callbacks)
+    paid_in_the_browser(payment, card_holder_now, capture=django_capture_on_commit_callbacks)
 
     response = client.get(return_url(order, payment, token=order.guest_token))
 
@@ -195,9 +197,9 @@ def test_a_guest_returns_through_the_signed_link(client, order, html,
 
 
 def test_after_paying_the_cart_is_empty(client, catalog, oud, shipping_zones, html,
-                                        django_capture_on_commit_callbacks):
+                                        django_capture_on_commit_callbacks, card_holder_now):
     # A guest checks out (the order takes the cart's lines) and lands on the payment page.
-    client.post(catalog.url(oud), {"quantity": "1"})
+    client.post(catalog.add_url(oud), {"quantity": "1"})
     checkout = client.get("/ar/checkout/")
     placed = client.post("/ar/checkout/", {
         **checkout_form_data(),
@@ -205,7 +207,7 @@ def test_after_paying_the_cart_is_empty(client, catalog, oud, shipping_zones, ht
     })
     pay_page = client.get(placed["Location"])
     payment = pay_page.context["payment"]
-    paid_in_the_browser(payment, capture=django_capture_on_commit_callbacks)
+    paid_in_the_browser(payment, card_holder_now, capture=django_capture_on_commit_callbacks)
 
     response = client.get(pay_page.context["return_url"])
 

@@ -10,6 +10,7 @@ from apps.catalog.models import Product
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import release_expired_orders
 from apps.payments import gateway
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import (
     Payment,
     PaymentAttempt,
@@ -19,15 +20,11 @@ from apps.payments.models import (
     RefundStatus,
     Settlement,
 )
-from apps.payments.sandbox.services import sandbox_confirm
-from apps.payments.services import (
-    PaymentNotPossible,
-    cancel_open_payments,
-    fulfil_payment,
-    refresh_payment,
-    request_refund,
-    start_payment,
-)
+from apps.payments.services import PaymentNotPossible
+from apps.payments.services.fulfilment import apply_payment_intent, refresh_payment
+from apps.payments.services.intents import start_payment
+from apps.payments.services.reconciliation import cancel_open_payments
+from apps.payments.services.refunds import request_refund
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +46,10 @@ def test_the_first_visit_creates_the_intent_for_the_order_total(order):
     assert intent["metadata"]["order_number"] == order.number
 
 
-def test_refresh_and_retry_after_a_decline_reuse_the_intent(order, sandbox):
+def test_refresh_and_retry_after_a_decline_reuse_the_intent(order, card_holder):
     first = start_payment(order=order)
     again = start_payment(order=order)
-    sandbox.confirm(first.stripe_payment_intent_id, "4000000000000002")
+    card_holder.confirm(first.stripe_payment_intent_id, cards.DECLINED)
     after_decline = start_payment(order=order)
 
     assert first.pk == again.pk == after_decline.pk
@@ -74,19 +71,19 @@ def test_a_canceled_intent_is_replaced(order, committed):
     assert second.idempotency_key.endswith("-pi-2")
 
 
-def test_a_paid_or_cancelled_order_cannot_be_paid_again(order, sandbox):
+def test_a_paid_or_cancelled_order_cannot_be_paid_again(order, card_holder):
     payment = start_payment(order=order)
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     with pytest.raises(PaymentNotPossible):
         start_payment(order=order)
 
 
-def test_paying_with_4242_marks_the_order_paid_with_card_details(order, sandbox,
+def test_paying_with_4242_marks_the_order_paid_with_card_details(order, card_holder,
                                                                  enqueued):
     payment = start_payment(order=order)
 
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242 4242 4242 4242")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.spaced(cards.SUCCEEDS))
 
     order.refresh_from_db()
     payment.refresh_from_db()
@@ -99,15 +96,15 @@ def test_paying_with_4242_marks_the_order_paid_with_card_details(order, sandbox,
     assert enqueued.count(SUCCEEDED_TASK) == 1
 
 
-def test_every_try_is_in_the_history(order, sandbox):
+def test_every_try_is_in_the_history(order, card_holder):
     payment = start_payment(order=order)
     intent_id = payment.stripe_payment_intent_id
 
-    sandbox.confirm(intent_id, "4000000000000002")
-    sandbox.confirm(intent_id, "4000000000009995")
-    sandbox.confirm(intent_id, "4000002500003155")
-    sandbox.complete_3ds(intent_id, "fail")
-    sandbox.confirm(intent_id, "4242424242424242")
+    card_holder.confirm(intent_id, cards.DECLINED)
+    card_holder.confirm(intent_id, cards.INSUFFICIENT_FUNDS)
+    card_holder.confirm(intent_id, cards.THREE_D_SECURE)
+    card_holder.complete_3ds(intent_id, "fail")
+    card_holder.confirm(intent_id, cards.SUCCEEDS)
 
     attempts = list(PaymentAttempt.objects.filter(payment=payment).values_list(
         "status", "failure_code", "decline_code"))
@@ -121,10 +118,10 @@ def test_every_try_is_in_the_history(order, sandbox):
     assert order.status == OrderStatus.PAID
 
 
-def test_a_decline_keeps_the_order_payable_with_the_reason(order, sandbox):
+def test_a_decline_keeps_the_order_payable_with_the_reason(order, card_holder):
     payment = start_payment(order=order)
 
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000000000009995")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.INSUFFICIENT_FUNDS)
 
     payment.refresh_from_db()
     order.refresh_from_db()
@@ -135,14 +132,14 @@ def test_a_decline_keeps_the_order_payable_with_the_reason(order, sandbox):
     assert (payment.card_brand, payment.card_last4) == ("visa", "9995")
 
 
-def test_three_d_secure_waits_then_succeeds(order, sandbox):
+def test_three_d_secure_waits_then_succeeds(order, card_holder):
     payment = start_payment(order=order)
 
-    sandbox.confirm(payment.stripe_payment_intent_id, "4000002500003155")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.THREE_D_SECURE)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REQUIRES_ACTION
 
-    sandbox.complete_3ds(payment.stripe_payment_intent_id, "approve")
+    card_holder.complete_3ds(payment.stripe_payment_intent_id, "approve")
     payment.refresh_from_db()
     order.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
@@ -150,11 +147,12 @@ def test_three_d_secure_waits_then_succeeds(order, sandbox):
 
 
 def test_return_page_then_webhook_pay_the_order_once(order, enqueued,
-                                                     django_capture_on_commit_callbacks):
+                                                     django_capture_on_commit_callbacks,
+                                                     card_holder_now):
     payment = start_payment(order=order)
     # The card is confirmed; hold back the webhook deliveries for now.
     with django_capture_on_commit_callbacks(execute=False) as deliveries:
-        sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+        card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     # The shopper's return page retrieves the intent and fulfils first...
     with django_capture_on_commit_callbacks(execute=True):
@@ -171,11 +169,11 @@ def test_return_page_then_webhook_pay_the_order_once(order, enqueued,
     assert enqueued.count(SUCCEEDED_TASK) == 1
 
 
-def test_fulfil_twice_is_harmless(order, sandbox, enqueued):
+def test_fulfil_twice_is_harmless(order, card_holder, enqueued):
     payment = start_payment(order=order)
-    intent = sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    intent = card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
-    again = fulfil_payment(payment_intent=intent)
+    again = apply_payment_intent(payment_intent=intent)
 
     assert again.order_paid_now is False
     assert enqueued.count(SUCCEEDED_TASK) == 1
@@ -186,13 +184,13 @@ def expire_and_release(order):
     assert release_expired_orders() == [order.number]
 
 
-def test_paid_after_expiry_with_stock_left_reinstates_the_order(order, product, sandbox):
+def test_paid_after_expiry_with_stock_left_reinstates_the_order(order, product, card_holder):
     payment = start_payment(order=order)
     expire_and_release(order)
     product.refresh_from_db()
     assert product.stock == 50
 
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     order.refresh_from_db()
     product.refresh_from_db()
@@ -203,12 +201,12 @@ def test_paid_after_expiry_with_stock_left_reinstates_the_order(order, product, 
 
 
 def test_paid_after_expiry_when_sold_out_is_refunded_automatically(order, product,
-                                                                    sandbox):
+                                                                    card_holder):
     payment = start_payment(order=order)
     expire_and_release(order)
     Product.objects.filter(pk=product.pk).update(stock=0)  # sold to someone else meanwhile
 
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     order.refresh_from_db()
     payment.refresh_from_db()
@@ -225,12 +223,12 @@ def test_paid_after_expiry_when_sold_out_is_refunded_automatically(order, produc
     assert product.stock == 0  # never oversold
 
 
-def test_a_late_failure_after_success_changes_nothing(order, sandbox):
+def test_a_late_failure_after_success_changes_nothing(order, card_holder):
     payment = start_payment(order=order)
-    declined = sandbox.confirm(payment.stripe_payment_intent_id, "4000000000000002")
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    declined = card_holder.confirm(payment.stripe_payment_intent_id, cards.DECLINED)
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
-    fulfil_payment(payment_intent=declined, observed_at=0)
+    apply_payment_intent(payment_intent=declined, observed_at=0)
 
     payment.refresh_from_db()
     order.refresh_from_db()
@@ -238,9 +236,9 @@ def test_a_late_failure_after_success_changes_nothing(order, sandbox):
     assert order.status == OrderStatus.PAID
 
 
-def test_staff_refund_partial_then_rest(order, sandbox, committed):
+def test_staff_refund_partial_then_rest(order, card_holder, committed):
     payment = start_payment(order=order)
-    sandbox.confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     committed(request_refund, payment_id=payment.pk, amount=Decimal("25.00"),
               stripe_reason="requested_by_customer", requested_by=None,
@@ -278,13 +276,13 @@ def test_expired_orders_cancel_their_open_intent(order, committed):
 
 
 def test_cancelling_an_intent_that_succeeded_meanwhile_fulfils_it(
-    order, django_capture_on_commit_callbacks
+    order, django_capture_on_commit_callbacks, card_holder_now
 ):
     payment = start_payment(order=order)
     expire_and_release(order)
     # paid in the last second; its webhooks are still on the way (never delivered here)
     with django_capture_on_commit_callbacks(execute=False):
-        sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+        card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
 
     cancel_open_payments(order=order)
 

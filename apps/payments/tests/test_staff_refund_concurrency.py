@@ -8,10 +8,11 @@ from importlib import import_module
 import pytest
 from django.contrib.auth.models import Group
 
+from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Payment, Refund, RefundStatus
-from apps.payments.sandbox.models import SandboxRequest
-from apps.payments.sandbox.services import sandbox_confirm
-from apps.payments.services import RefundRefused, request_refund, start_payment
+from apps.payments.services import RefundRefused
+from apps.payments.services.intents import start_payment
+from apps.payments.services.refunds import request_refund
 from apps.payments.tests.factories import place_test_order
 from apps.payments.tests.test_concurrency import run_together
 from apps.users.tests.factories import UserFactory
@@ -19,10 +20,10 @@ from apps.users.tests.factories import UserFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def paid_order():
+def paid_order(card_holder_now):
     order = place_test_order()  # 125.00 SAR
     payment = start_payment(order=order)
-    sandbox_confirm(payment.stripe_payment_intent_id, "4242424242424242")
+    card_holder_now.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
     return Payment.objects.get(pk=payment.pk)
 
 
@@ -53,12 +54,12 @@ def attempt(payment, user, key, amount):
     return run
 
 
-def stripe_refund_calls():
-    return SandboxRequest.objects.filter(method="POST", path="/v1/refunds", replayed=False)
+def stripe_refund_calls(stripe_log):
+    return stripe_log.requests.filter(method="POST", path="/v1/refunds", replayed=False)
 
 
-def test_two_staff_members_cannot_together_refund_more_than_was_paid():
-    payment = paid_order()
+def test_two_staff_members_cannot_together_refund_more_than_was_paid(card_holder_now, stripe_log):
+    payment = paid_order(card_holder_now)
     amina, fahad = clerk("amina@gulf-emperor.example"), clerk("fahad@gulf-emperor.example")
 
     results = run_together(
@@ -74,12 +75,12 @@ def test_two_staff_members_cannot_together_refund_more_than_was_paid():
         refund.amount for refund in payment.refunds.exclude(status=RefundStatus.FAILED)
     )
     assert counted == Decimal("100.00") <= payment.amount
-    assert stripe_refund_calls().count() == 1
+    assert stripe_refund_calls(stripe_log).count() == 1
     assert payment.refunds.get().status == RefundStatus.SUCCEEDED
 
 
-def test_several_partial_refunds_at_once_stop_at_the_captured_amount():
-    payment = paid_order()
+def test_several_partial_refunds_at_once_stop_at_the_captured_amount(card_holder_now, stripe_log):
+    payment = paid_order(card_holder_now)
     staff = [clerk(f"clerk{n}@gulf-emperor.example") for n in range(4)]
 
     results = run_together(*[
@@ -89,11 +90,11 @@ def test_several_partial_refunds_at_once_stop_at_the_captured_amount():
     assert sum(isinstance(result, Refund) for result in results) == 2  # 2 x 50 <= 125
     payment.refresh_from_db()
     assert payment.amount_refunded == Decimal("100.00")
-    assert stripe_refund_calls().count() == 2
+    assert stripe_refund_calls(stripe_log).count() == 2
 
 
-def test_one_form_submitted_twice_at_once_is_one_stripe_refund():
-    payment = paid_order()
+def test_one_form_submitted_twice_at_once_is_one_stripe_refund(card_holder_now, stripe_log):
+    payment = paid_order(card_holder_now)
     amina = clerk("amina@gulf-emperor.example")
 
     first, second = run_together(
@@ -103,6 +104,6 @@ def test_one_form_submitted_twice_at_once_is_one_stripe_refund():
 
     assert first.pk == second.pk
     assert Refund.objects.count() == 1
-    assert stripe_refund_calls().count() == 1
+    assert stripe_refund_calls(stripe_log).count() == 1
     payment.refresh_from_db()
     assert payment.amount_refunded == Decimal("40.00")

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from apps.orders.models import OrderStatus, OrderStatusChange
-from apps.payments import services
 from apps.payments.models import Payment, PaymentAttempt, PaymentStatus, StripeEvent
-from apps.payments.services import start_payment
+from apps.payments.services import fulfilment
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import event_payload, intent_payload, stripe_id
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def test_a_handler_error_is_500_and_leaves_nothing_half_applied(post_event, succ
         raise RuntimeError("mail server on fire")
 
     # The order transition and payment update happen, then the handler fails.
-    monkeypatch.setattr(services, "_paid", crash_after_the_order_moved)
+    monkeypatch.setattr(fulfilment, "_paid", crash_after_the_order_moved)
     response = post_event(succeeded_event)
 
     assert response.status_code == 500

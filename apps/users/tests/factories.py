@@ -1,7 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
 
-from apps.orders.address import City
+from apps.core.address import City
 from apps.users.models import Address, User
 
 PASSWORD = "Sahra-Najd-2026!"

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.payments.models import StripeEvent
-from apps.payments.services import reconcile_payments
+from apps.payments.services.reconciliation import reconcile_payments
 from apps.payments.webhooks import reprocess_event
 
 

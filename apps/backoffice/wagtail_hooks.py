@@ -1,0 +1,85 @@
+"""The shop's place in the Wagtail admin: the "Shop" menu, products and shipping zones, the
+dashboard panel, the admin stylesheet and the audit-log actions."""
+
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.snippets.models import register_snippet
+
+from apps.backoffice.audit import REFUND_ACTIONS, SIMPLE_ACTIONS, RefundLogFormatter
+from apps.backoffice.selectors import shop_overview
+from apps.backoffice.views.catalog import ProductViewSet, ShippingZoneViewSet
+from apps.backoffice.views.emails import EmailRecordViewSet
+from apps.backoffice.views.orders import OrderViewSet
+from apps.backoffice.views.payments import PaymentViewSet, RefundViewSet, StripeEventViewSet
+
+register_snippet(ProductViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_shipping_zone_viewset():
+    return ShippingZoneViewSet("shipping_zones")
+
+
+class ShopViewSetGroup(ViewSetGroup):
+    """One "Shop" menu: orders, payments, refunds, Stripe events and e-mails."""
+
+    menu_label = _("Shop")
+    menu_icon = "clipboard-list"
+    menu_order = 150
+    items = (
+        OrderViewSet("shop_orders"),
+        PaymentViewSet("shop_payments"),
+        RefundViewSet("shop_refunds"),
+        StripeEventViewSet("shop_stripe_events"),
+        EmailRecordViewSet("shop_emails"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_shop_viewsets():
+    return ShopViewSetGroup()
+
+
+class ShopOverviewPanel(Component):
+    """Dashboard: today's paid orders and revenue, payment success over 7 days, and what
+    needs staff: failed payments awaiting retry, refunds awaiting approval, open disputes."""
+
+    name = "shop_overview"
+    template_name = "backoffice/dashboard_panel.html"
+    order = 50
+
+    def get_context_data(self, parent_context):
+        orders = reverse("shop_orders:index")
+        return {
+            "overview": shop_overview(),
+            "orders_url": orders,
+            "retry_url": f"{orders}?status=pending_payment&payment_status=failed",
+            "disputes_url": f"{orders}?open_dispute=true",
+            "approval_url": reverse("shop_refunds:index") + "?status=awaiting_approval",
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_shop_overview_panel(request, panels):
+    if request.user.has_perm("orders.view_order"):
+        panels.insert(0, ShopOverviewPanel())
+
+
+@hooks.register("insert_global_admin_css")
+def shop_admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
+
+
+@hooks.register("register_log_actions")
+def register_shop_log_actions(actions):
+    for action, label, message in REFUND_ACTIONS:
+        actions.register_action(action)(
+            type("RefundLogFormatter", (RefundLogFormatter,), {"label": label, "message": message})
+        )
+    for action, label, message in SIMPLE_ACTIONS:
+        actions.register_action(action, label, message)

@@ -1,0 +1,47 @@
+import logging
+import time
+
+from django.core.management.base import BaseCommand
+
+from apps.payments.services.reconciliation import expire_unpaid_orders
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = (
+        "Cancel unpaid orders whose stock reservation expired, return their stock and cancel "
+        "their open Stripe PaymentIntents."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--every", type=int, default=0, metavar="SECONDS",
+            help="Keep running, checking every SECONDS (for a process manager instead of cron).",
+        )
+
+    def handle(self, *args, every: int, **options):
+        while True:
+            try:
+                report = expire_unpaid_orders()
+            except Exception:
+                if not every:
+                    raise
+                # A long-running loop outlives a database hiccup; the next round retries.
+                logger.exception("Releasing expired orders failed")
+            else:
+                if report.orders_cancelled or not every:  # a quiet loop while idle
+                    self.stdout.write(
+                        f"Released {len(report.orders_cancelled)} expired order(s). "
+                        f"{' '.join(report.orders_cancelled)}"
+                    )
+                if report.payments_canceled:
+                    self.stdout.write(
+                        f"Canceled {len(report.payments_canceled)} PaymentIntent(s). "
+                        f"{' '.join(report.payments_canceled)}"
+                    )
+                for error in report.errors:
+                    self.stderr.write(f"Left for reconcile_payments: {error}")
+            if not every:
+                return
+            time.sleep(every)

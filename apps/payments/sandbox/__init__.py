@@ -1,1 +1,0 @@
-"""Offline Stripe sandbox (see apps/payments/sandbox/apps.py)."""

@@ -1,0 +1,1 @@
+"""Offline Stripe sandbox (see apps/stripe_sandbox/apps.py)."""

@@ -1,0 +1,46 @@
+"""The one place the sandbox meets the Stripe SDK: a `stripe.HTTPClient` that answers in
+process instead of calling api.stripe.com. Everything above it (StripeClient, request
+encoding, retries, error classes) is the real SDK code production runs."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import stripe
+from requests.structures import CaseInsensitiveDict
+
+from apps.stripe_sandbox import server
+
+
+class SandboxHTTPClient(stripe.HTTPClient):
+    name = "stripe-sandbox"
+
+    def __init__(self, timeout: Any = None, **kwargs: Any):
+        # `timeout` as the real client takes it; nothing here waits on a network.
+        super().__init__(**kwargs)
+        self.requests_made: list[tuple[str, str]] = []
+
+    def request(self, method, url, headers, post_data=None):
+        self.requests_made.append((method.upper(), url))
+        try:
+            status, body, response_headers = server.handle(method, url, dict(headers or {}),
+                                                           post_data)
+        except server.SandboxConnectionError as exc:
+            raise stripe.APIConnectionError(
+                f"Unexpected error communicating with Stripe. (Network error: {exc})",
+                should_retry=True,
+            ) from exc
+        return json.dumps(body), status, CaseInsensitiveDict(response_headers)
+
+    def request_stream(self, method, url, headers, post_data=None):
+        content, status, response_headers = self.request(method, url, headers, post_data)
+        return io.BytesIO(content.encode("utf-8")), status, response_headers
+
+    def close(self):
+        pass
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        # Offline: a retry needs no back-off (the SDK would sleep 0.5-5 s).
+        return 0.0
