@@ -22,6 +22,7 @@ run: export SHOP_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	@echo "Shop: http://$(HOST):$(PORT)/ar/   Admin: http://$(HOST):$(PORT)/admin/"
 	@$(PY) manage.py db_worker & worker=$$!; \

@@ -46,6 +46,7 @@ if django_apps.is_installed("apps.stripe_sandbox"):
 
 urlpatterns += i18n_patterns(
     path("search/", catalog_views.search, name="search"),
+    path("accounts/", include("apps.users.account_urls")),  # with abuse limits
     path("accounts/", include("allauth.urls")),
     path("", include("apps.cart.urls")),
     path("", include("apps.orders.urls")),
@@ -55,3 +56,10 @@ urlpatterns += i18n_patterns(
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )
+
+# The shop's own error pages, in the URL's language (apps/core/views.py).
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"
+handler429 = "apps.core.views.rate_limited"  # allauth's rate limits
+handler500 = "apps.core.views.server_error"

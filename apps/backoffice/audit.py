@@ -8,6 +8,7 @@ from wagtail.log_actions import LogFormatter
 from apps.core.money import format_money
 from apps.emails.services import EMAIL_RESENT
 from apps.payments import audit as refunds
+from apps.payments.models import PaymentReview
 
 # Logged by the back office when staff run a stored Stripe event again.
 STRIPE_EVENT_RERUN = "payments.stripe_event.rerun"
@@ -47,6 +48,27 @@ REFUND_ACTIONS = [
     (refunds.REFUND_SUCCEEDED, _("Refund confirmed by Stripe"), _("Refund confirmed by Stripe")),
     (refunds.ORDER_RESTOCKED, _("Items restocked"), _("Items put back in stock after a refund")),
 ]
+class PaymentHeldFormatter(LogFormatter):
+    """"Payment held for review: Amount differs from the order's (expected SAR 57.50, Stripe
+    reported SAR 1.00)"."""
+
+    label = _("Payment held for review")
+    message = _("Payment held for review")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        try:
+            return _("%(action)s: %(reason)s (expected %(expected)s, Stripe reported "
+                     "%(reported)s)") % {
+                "action": self.message,
+                "reason": PaymentReview(data["reason"]).label,
+                "expected": format_money(data["expected"], data["currency"]),
+                "reported": data["reported"],
+            }
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return self.message
+
+
 # Plain actions (no refund data).
 SIMPLE_ACTIONS = [
     (STRIPE_EVENT_RERUN, _("Stripe event re-run"), _("Stripe event handled again by staff")),

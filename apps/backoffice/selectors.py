@@ -165,6 +165,7 @@ class ShopOverview:
     refunds_awaiting_approval: int
     open_disputes: int
     open_disputes_by_status: list[tuple[str, int]]  # (label, orders)
+    payments_held: int  # success reports that did not match their order (services.review)
 
 
 def paid_today(*, now: datetime | None = None) -> tuple[int, list[tuple[str, Decimal]]]:
@@ -231,4 +232,9 @@ def shop_overview(*, now: datetime | None = None) -> ShopOverview:
         open_disputes_by_status=[
             (DisputeStatus.label_of(row["dispute_status"]), row["orders"]) for row in disputes
         ],
+        payments_held=payments_held_for_review().count(),
     )
+
+
+def payments_held_for_review() -> QuerySet[Payment]:
+    return Payment.objects.exclude(review_reason="")

@@ -168,6 +168,12 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
                 actor=_person(log.user) or (stripe if log.action != _REFUND_SENT else system),
             ))
             continue
+        if log.action == audit.PAYMENT_HELD:
+            entries.append(TimelineEntry(
+                at=log.timestamp, kind="payment", title=str(log.message),
+                detail=(log.data or {}).get("payment_intent", ""), actor=system, failed=True,
+            ))
+            continue
         entries.append(TimelineEntry(
             at=log.timestamp, kind="staff", title=str(log.message),
             detail=_log_detail(log), actor=_person(log.user) or system,

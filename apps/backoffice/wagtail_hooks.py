@@ -10,12 +10,18 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 
-from apps.backoffice.audit import REFUND_ACTIONS, SIMPLE_ACTIONS, RefundLogFormatter
+from apps.backoffice.audit import (
+    REFUND_ACTIONS,
+    SIMPLE_ACTIONS,
+    PaymentHeldFormatter,
+    RefundLogFormatter,
+)
 from apps.backoffice.selectors import shop_overview
 from apps.backoffice.views.catalog import ProductViewSet, ShippingZoneViewSet
 from apps.backoffice.views.emails import EmailRecordViewSet
 from apps.backoffice.views.orders import OrderViewSet
 from apps.backoffice.views.payments import PaymentViewSet, RefundViewSet, StripeEventViewSet
+from apps.payments.audit import PAYMENT_HELD
 
 register_snippet(ProductViewSet)
 
@@ -61,6 +67,7 @@ class ShopOverviewPanel(Component):
             "retry_url": f"{orders}?status=pending_payment&payment_status=failed",
             "disputes_url": f"{orders}?open_dispute=true",
             "approval_url": reverse("shop_refunds:index") + "?status=awaiting_approval",
+            "held_url": reverse("shop_payments:index") + "?held=true",
         }
 
 
@@ -83,3 +90,4 @@ def register_shop_log_actions(actions):
         )
     for action, label, message in SIMPLE_ACTIONS:
         actions.register_action(action, label, message)
+    actions.register_action(PAYMENT_HELD)(PaymentHeldFormatter)

@@ -52,9 +52,17 @@ def check_quantity(*, product: Product, quantity: int) -> None:
         )
 
 
+def _lock(cart: Cart) -> None:
+    """Serialise changes to one cart (a double-clicked button sends two at once): the second
+    waits for the first and then sees its line, so quantities add up and no insert clashes.
+    Inside atomic()."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).exists()
+
+
 @transaction.atomic
 def add_to_cart(*, cart: Cart, product: Product, quantity: int) -> CartLine:
-    line = CartLine.objects.select_for_update().filter(cart=cart, product=product).first()
+    _lock(cart)
+    line = CartLine.objects.filter(cart=cart, product=product).first()
     new_quantity = quantity + (line.quantity if line else 0)
     check_quantity(product=product, quantity=new_quantity)
     if line is None:
@@ -64,8 +72,10 @@ def add_to_cart(*, cart: Cart, product: Product, quantity: int) -> CartLine:
     return line
 
 
+@transaction.atomic
 def set_line_quantity(*, cart: Cart, line_id: int, quantity: int) -> None:
     """Set a line's quantity; 0 removes the line."""
+    _lock(cart)
     line = CartLine.objects.select_related("product").filter(cart=cart, pk=line_id).first()
     if line is None:
         raise CartError(_("That item is no longer in your cart."))

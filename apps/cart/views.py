@@ -15,9 +15,11 @@ from apps.cart.services import (
     set_line_quantity,
 )
 from apps.catalog.models import ProductPage
+from apps.core.ratelimits import limited
 
 
 @require_POST
+@limited("add_to_cart")
 def add(request, page_id: int):
     """The product page's "Add to cart" (no JavaScript needed): add it, or show the product
     page again with the error beside the form."""

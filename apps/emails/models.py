@@ -14,6 +14,12 @@ class EmailKind(models.TextChoices):
     PAYMENT_FAILED = "payment_failed", _("Payment failure")
     REFUND = "refund", pgettext_lazy("e-mail kind", "Refund")
     DISPUTE_ALERT = "dispute_alert", _("Dispute alert (staff)")
+    PAYMENT_REVIEW = "payment_review", _("Payment held for review (staff)")
+
+    @classmethod
+    def for_staff(cls) -> frozenset[str]:
+        """Alerts for the shop's staff (SHOP_STAFF_ALERT_EMAILS), never for the customer."""
+        return frozenset({cls.DISPUTE_ALERT, cls.PAYMENT_REVIEW})
 
 
 class EmailStatus(models.TextChoices):

@@ -35,6 +35,7 @@ SUBJECTS = {
     EmailKind.PAYMENT_FAILED: _("Payment for order %(number)s did not go through"),
     EmailKind.REFUND: _("Refund for order %(number)s"),
     EmailKind.DISPUTE_ALERT: _("New payment dispute on order %(number)s"),
+    EmailKind.PAYMENT_REVIEW: _("Payment held for review on order %(number)s"),
 }
 
 
@@ -137,6 +138,12 @@ def _facts(record: EmailRecord, order: Order, lang: str) -> dict[str, Any]:
             # Several refunds: the total refunded so far is worth its own line.
             earlier_refunds=facts.get("refunded_total") != facts["refund_amount"],
         )
+    if record.kind in EmailKind.for_staff():
+        facts["admin_url"] = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/"
+    if record.kind == EmailKind.PAYMENT_REVIEW:
+        for key in ("expected", "reported"):
+            if data.get(key) not in (None, ""):
+                facts[key] = Decimal(str(data[key]))
     if record.kind == EmailKind.DISPUTE_ALERT:
         currency = str(data.get("currency") or order.currency).upper()
         due_by = data.get("due_by")
@@ -148,7 +155,6 @@ def _facts(record: EmailRecord, order: Order, lang: str) -> dict[str, Any]:
             dispute_reason_label=data.get("reason_label") or data.get("reason", ""),
             dispute_status_label=data.get("status_label") or data.get("status", ""),
             dispute_url=data.get("dashboard_url", ""),
-            admin_url=f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/",
         )
     return facts
 

@@ -67,7 +67,7 @@ class EmailResendRefused(Exception):
 
 
 def recipients_for(*, order: Order, kind: str) -> list[str]:
-    if kind == EmailKind.DISPUTE_ALERT:
+    if kind in EmailKind.for_staff():
         return list(settings.SHOP_STAFF_ALERT_EMAILS)
     return [order.email]
 
@@ -85,7 +85,7 @@ def queue_order_email(
     Call it inside the transaction that made the change. The same (order, kind, cause) a
     second time — a redelivered webhook — returns None and sends nothing."""
     language = order.language if order.language in ("ar", "en") else settings.LANGUAGE_CODE[:2]
-    if kind == EmailKind.DISPUTE_ALERT:
+    if kind in EmailKind.for_staff():
         language = settings.SHOP_STAFF_ALERT_LANGUAGE[:2]
     # get_or_create inserts in a savepoint: a lost insert race finds the winner's row.
     record, created = EmailRecord.objects.get_or_create(

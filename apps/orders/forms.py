@@ -13,6 +13,8 @@ class CheckoutForm(SaudiAddressForm):
     save_address = forms.BooleanField(label=_("Save this address to my address book"), required=False)
     # What the shopper saw: product, quantity and price of every line (see cart_fingerprint).
     cart_fingerprint = forms.CharField(widget=forms.HiddenInput)
+    # This form's own key, made when it is shown: sent twice, it is still one order.
+    checkout_token = forms.UUIDField(widget=forms.HiddenInput)
 
     class Meta(SaudiAddressForm.Meta):
         model = Order

@@ -59,6 +59,9 @@ class Order(SaudiAddressFields):
 
     number = models.CharField(_("order number"), max_length=32, unique=True, editable=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The checkout form's own key: the same form sent twice (a double click, two tabs, a
+    # retried request) finds this order instead of placing another.
+    checkout_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="orders", verbose_name=_("customer"),

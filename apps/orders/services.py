@@ -1,6 +1,7 @@
 """Order rules: placing an order, moving it between states, releasing expired reservations."""
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,6 +70,14 @@ class CheckoutError(Exception):
     """The order cannot be placed; the message is for the shopper."""
 
 
+class AlreadyPlaced(Exception):
+    """This checkout form already placed its order (`order`): a repeated submission."""
+
+    def __init__(self, order: Order):
+        super().__init__(order.number)
+        self.order = order
+
+
 class IllegalTransition(Exception):
     pass
 
@@ -117,12 +126,21 @@ def place_order(
     contact: Contact,
     user=None,
     expected_fingerprint: str | None = None,
+    checkout_token: uuid.UUID | None = None,
 ) -> Order:
     """Turn the cart into an order: reserve stock, snapshot lines/address/totals, empty the cart.
 
     All or nothing: if one product lacks stock, nothing is reserved and no order exists.
-    """
+
+    One checkout form places one order: the cart row is locked first, so a second
+    submission of the same form (same `checkout_token`) waits for the first and then gets
+    AlreadyPlaced with its order; another form finds the cart empty."""
     with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).exists()
+        if checkout_token is not None:
+            placed = Order.objects.filter(checkout_token=checkout_token).first()
+            if placed is not None:
+                raise AlreadyPlaced(placed)
         lines = list(cart.lines.select_related("product").order_by("product_id"))
         if not lines:
             raise CheckoutError(_("Your cart is empty."))
@@ -156,6 +174,7 @@ def place_order(
         )
         order = Order.objects.create(
             number=next_order_number(),
+            checkout_token=checkout_token,
             user=user,
             email=contact.email,
             language=contact.language,

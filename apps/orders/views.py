@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,9 +14,17 @@ from django.views.decorators.http import require_http_methods
 
 from apps.cart.selectors import cart_view
 from apps.cart.services import find_cart
+from apps.core.ratelimits import limited
 from apps.orders.forms import CheckoutForm
+from apps.orders.models import Order
 from apps.orders.selectors import order_for_customer, order_for_guest_token, orders_of
-from apps.orders.services import CheckoutError, Contact, cart_fingerprint, place_order
+from apps.orders.services import (
+    AlreadyPlaced,
+    CheckoutError,
+    Contact,
+    cart_fingerprint,
+    place_order,
+)
 from apps.users.services import save_address_from_checkout
 
 
@@ -31,8 +40,33 @@ def _initial_checkout_data(request) -> dict:
     return initial
 
 
+def _placed_by_this_form(request) -> Order | None:
+    """The order this checkout form already placed (a second submission of the same form)."""
+    try:
+        token = uuid.UUID(request.POST.get("checkout_token", ""))
+    except ValueError:
+        return None
+    return Order.objects.filter(checkout_token=token).first()
+
+
+def _go_to_payment(request, order: Order, *, again: bool = False):
+    """Straight on to paying; guests through their order's signed token."""
+    # Our own catalogue's text, escaped; only the isolated number is markup.
+    number = format_html("<bdi><strong>{}</strong></bdi>", order.number)
+    text = (_("Your order %(number)s was already placed: here is its payment.") if again
+            else _("Your order %(number)s is placed: pay now to confirm it."))
+    messages.success(request, mark_safe(conditional_escape(text) % {"number": number}))
+    pay_url = reverse("payments:pay", kwargs={"number": order.number})
+    if order.user_id is None:
+        pay_url += "?" + urlencode({"token": order.guest_token})
+    return redirect(pay_url)
+
+
 @require_http_methods(["GET", "POST"])
+@limited("checkout")
 def checkout(request):
+    if request.method == "POST" and (placed := _placed_by_this_form(request)) is not None:
+        return _go_to_payment(request, placed, again=True)
     cart = find_cart(request)
     if cart is None or not cart.lines.exists():
         messages.info(request, _("Your cart is empty."))
@@ -41,7 +75,8 @@ def checkout(request):
     form = CheckoutForm(
         request.POST or None,
         user=user,
-        initial={**_initial_checkout_data(request), "cart_fingerprint": cart_fingerprint(cart)},
+        initial={**_initial_checkout_data(request), "cart_fingerprint": cart_fingerprint(cart),
+                 "checkout_token": uuid.uuid4()},
     )
     status = 200
     if request.method == "POST":
@@ -56,26 +91,16 @@ def checkout(request):
                     ),
                     user=user,
                     expected_fingerprint=form.cleaned_data["cart_fingerprint"],
+                    checkout_token=form.cleaned_data["checkout_token"],
                 )
+            except AlreadyPlaced as placed:
+                return _go_to_payment(request, placed.order, again=True)
             except CheckoutError as error:
                 form.add_error(None, str(error))
             else:
                 if user is not None and form.cleaned_data.get("save_address"):
                     save_address_from_checkout(user=user, address=form.address_data())
-                # Our own catalogue's text, escaped; only the isolated number is markup.
-                number = format_html("<bdi><strong>{}</strong></bdi>", order.number)
-                messages.success(
-                    request,
-                    mark_safe(
-                        conditional_escape(_("Thank you! Your order %(number)s is placed."))
-                        % {"number": number}
-                    ),
-                )
-                # Straight on to paying; guests through their order's signed token.
-                pay_url = reverse("payments:pay", kwargs={"number": order.number})
-                if user is None:
-                    pay_url += "?" + urlencode({"token": order.guest_token})
-                return redirect(pay_url)
+                return _go_to_payment(request, order)
         status = 400
         # Show the cart as it is now, with a fresh fingerprint for the next attempt.
         data = form.data.copy()
@@ -103,6 +128,7 @@ def order_detail(request, number: str):
     return render(request, "orders/order_detail.html", {"order": order})
 
 
+@limited("order_link", method="GET")
 def guest_order_detail(request, token: str):
     order = order_for_guest_token(token)
     if order is None:

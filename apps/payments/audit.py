@@ -12,7 +12,7 @@ from wagtail.log_actions import log
 
 if TYPE_CHECKING:
     from apps.orders.models import Order
-    from apps.payments.models import Refund
+    from apps.payments.models import Payment, Refund
 
 REFUND_REQUESTED = "payments.refund.requested"
 REFUND_AWAITING_APPROVAL = "payments.refund.awaiting_approval"
@@ -22,6 +22,9 @@ REFUND_SENT = "payments.refund.sent"
 REFUND_FAILED = "payments.refund.failed"
 REFUND_SUCCEEDED = "payments.refund.succeeded"
 ORDER_RESTOCKED = "payments.refund.restocked"
+# A success report that did not match the order (services.review); data: payment_intent,
+# reason, expected (amount), currency, reported.
+PAYMENT_HELD = "payments.payment.held"
 
 
 def _refund_log_data(refund: Refund, **extra: Any) -> dict[str, Any]:
@@ -43,3 +46,13 @@ def log_refund(order: Order, action: str, refund: Refund, *, user: Any = None, *
 def refund_actor(refund: Refund) -> Any:
     """The staff member on whose behalf a refund went to Stripe (None: automatic)."""
     return refund.approved_by or refund.requested_by
+
+
+def log_payment_held(order: Order, payment: Payment, *, reported: str) -> None:
+    log(order, PAYMENT_HELD, data={
+        "payment_intent": payment.stripe_payment_intent_id,
+        "reason": payment.review_reason,
+        "expected": str(payment.amount),
+        "currency": payment.currency,
+        "reported": reported,
+    })

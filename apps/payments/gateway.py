@@ -144,6 +144,12 @@ def secret_key() -> str:
     return settings.STRIPE_SECRET_KEY
 
 
+def livemode() -> bool:
+    """Whether the shop's key is a live one. Stripe objects and events carry `livemode`; one
+    from the other mode is never applied (the sandbox's key is a test key)."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+
 def publishable_key() -> str:
     return settings.STRIPE_PUBLISHABLE_KEY
 

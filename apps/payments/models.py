@@ -50,6 +50,16 @@ class Settlement(models.TextChoices):
     MONEY_RETURNED = "money_returned", _("Refunded in Stripe before it was applied")
 
 
+class PaymentReview(models.TextChoices):
+    """Why a payment that Stripe reports as paid was held for staff instead of paying its
+    order: the money is not what the order charges, or the report comes from the other
+    Stripe mode than the shop's key."""
+
+    AMOUNT = "amount_mismatch", _("Amount differs from the order's")
+    CURRENCY = "currency_mismatch", _("Currency differs from the order's")
+    LIVEMODE = "livemode_mismatch", _("Live/test mode differs from the shop's Stripe key")
+
+
 class Payment(models.Model):
     """One Stripe PaymentIntent for an order. An order normally has exactly one; a new one is
     created only when the previous one was canceled."""
@@ -89,6 +99,14 @@ class Payment(models.Model):
     settlement = models.CharField(
         _("settlement"), max_length=30, choices=Settlement.choices, blank=True
     )
+    # Set when a success report did not match (see PaymentReview): nothing was applied and
+    # staff were alerted. The detail says what was expected and what Stripe reported.
+    review_reason = models.CharField(
+        _("held for review"), max_length=30, blank=True, choices=PaymentReview.choices,
+        db_index=True,
+    )
+    review_detail = models.CharField(_("review detail"), max_length=255, blank=True)
+    flagged_at = models.DateTimeField(_("held at"), null=True, blank=True)
     # Stripe time (epoch seconds) of the newest state applied: an older event about an open
     # state (failed, requires action, ...) never overwrites a newer one.
     stripe_state_at = models.PositiveBigIntegerField(default=0)

@@ -1,6 +1,7 @@
 from functools import wraps
 from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.middleware import csp_allow
 from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import order_for_customer, order_for_guest_token
 from apps.payments import gateway
@@ -56,11 +56,11 @@ def _with_token(url: str, token: str | None) -> str:
 
 
 # Stripe.js and its frames (Payment Element, 3-D Secure) and nothing else foreign.
-_allow_stripe = csp_allow(
-    script_src=["https://js.stripe.com"],
-    frame_src=["https://js.stripe.com", "https://hooks.stripe.com"],
-    connect_src=["https://api.stripe.com"],
-)
+_allow_stripe = csp_update({
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+})
 
 
 def stripe_csp(view):

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.ratelimits import limited
 from apps.payments.messages import failure_message
 from apps.stripe_sandbox import engine
 from apps.stripe_sandbox.cards import LISTED_CARDS, InvalidCardNumber
@@ -86,6 +87,7 @@ def _stripe_error(error: dict[str, Any], intent: dict[str, Any] | None = None) -
 
 @csrf_exempt
 @require_POST
+@limited("stripe_confirm")
 def confirm_payment_intent(request, intent_id: str) -> JsonResponse:
     """POST /stripe-sandbox/v1/payment_intents/<id>/confirm, as Stripe.js sends it for
     `stripe.confirmPayment`: the card from the element (or the card holder's answer to the

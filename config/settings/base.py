@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "anymail",
+    "csp",
+    "django_ratelimit",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,16 +69,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view, once the language and the visitor are known: a refusal is a page in
+    # their language.
+    "apps.core.middleware.InputGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A view over its abuse limit answers the translated 429 page (RATELIMIT_VIEW).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
                 "apps.core.context_processors.shop",
                 "apps.cart.context_processors.cart_count",
                 "apps.catalog.context_processors.navigation",
@@ -145,6 +154,76 @@ WAGTAIL_CONTENT_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 # No staff e-mail hashes to gravatar.com (a third party; unreachable offline).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# --- Caches ---------------------------------------------------------------------------
+# "shared" is seen by every process (gunicorn workers, the task worker) and machine: the rate
+# limits count there. Embedded default: the database (apps/core/cache.py, table created by
+# `manage.py createcachetable`). "default" holds what each process may keep for itself
+# (Wagtail's site lookups). With REDIS_URL both are Redis (django-redis).
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL},
+        "shared": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
+                   "KEY_PREFIX": "shared"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {"BACKEND": "apps.core.cache.DatabaseCache", "LOCATION": "shop_cache",
+                   "OPTIONS": {"MAX_ENTRIES": 100_000}},
+    }
+    # django-ratelimit only knows Django's own database cache, whose increment is not atomic;
+    # apps.core.cache.DatabaseCache makes it atomic.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# --- Abuse limits (django-ratelimit, in the shared cache) --------------------------------
+# Sign-in, sign-up and password reset are limited here too (apps/users/account_urls.py), not
+# by allauth's own limits, which count in the per-process "default" cache.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_USE_CACHE = "shared"
+RATELIMIT_VIEW = "apps.core.views.rate_limited"
+# Proxies put the visitor's address first in X-Forwarded-For; set RATELIMIT_IP_META_KEY to
+# "HTTP_X_FORWARDED_FOR" (or the header your proxy sets) behind a proxy you trust.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+# Per visitor (IP address) and per session; "<count>/<period>" as django-ratelimit reads it.
+SHOP_RATE_LIMITS = {
+    "checkout": env("RATE_LIMIT_CHECKOUT", default="10/m"),
+    "add_to_cart": env("RATE_LIMIT_ADD_TO_CART", default="40/m"),
+    "order_link": env("RATE_LIMIT_ORDER_LINK", default="30/m"),
+    "stripe_confirm": env("RATE_LIMIT_STRIPE_CONFIRM", default="20/m"),
+    "sign_in": env("RATE_LIMIT_SIGN_IN", default="10/m"),
+    "sign_in_per_email": env("RATE_LIMIT_SIGN_IN_PER_EMAIL", default="5/5m"),
+    "sign_up": env("RATE_LIMIT_SIGN_UP", default="10/m"),
+    "password_reset": env("RATE_LIMIT_PASSWORD_RESET", default="10/m"),
+    "password_reset_per_email": env("RATE_LIMIT_PASSWORD_RESET_PER_EMAIL", default="3/m"),
+}
+ACCOUNT_RATE_LIMITS = False
+
+# --- Input guard (apps.core.middleware.InputGuardMiddleware) ------------------------------
+# Longest query-string and form value the storefront takes (the admin has no limit).
+SHOP_MAX_QUERY_VALUE = 500
+SHOP_MAX_FORM_VALUE = 5000
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------
+# The storefront's policy; the payment page adds Stripe's origins (payments.views.stripe_csp).
+# The Wagtail and Django admins keep their own (they need inline scripts and styles).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src": [SELF],
+        # Our own files, and an inline script only with this response's nonce.
+        "script-src": [SELF, NONCE],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 # --- Static and media ------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -9,6 +9,13 @@ from .base import ANYMAIL, EMAIL_BACKEND, SHOP_BASE_URL, STRIPE_SANDBOX, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Signed guest links, sessions and password resets all rest on it: an empty or short key is
+# refused, never just warned about.
+if len(SECRET_KEY.strip()) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be a long random value (at least 50 characters), e.g. from "
+        "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,7 +10,7 @@ os.environ["STRIPE_SANDBOX"] = "1"
 os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_0123456789abcdef"
 
 from .base import *  # noqa: E402,F403
-from .base import VAR_DIR  # noqa: E402
+from .base import VAR_DIR, env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
@@ -20,3 +20,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 MEDIA_ROOT = VAR_DIR / "test-media"
 # The e2e live server must show product images although DEBUG is off.
 SERVE_MEDIA = True
+# Abuse limits off, except in the tests about them (they turn RATELIMIT_ENABLE on).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=False)

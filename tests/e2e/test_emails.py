@@ -31,6 +31,8 @@ def make_order(kind, lang, request):
         scenarios.decline(order, card_holder)
     elif kind == EmailKind.REFUND:
         scenarios.refund(order, card_holder, committed_, amount=Decimal("50.00"))
+    elif kind == EmailKind.PAYMENT_REVIEW:
+        scenarios.held(order, committed_, request.getfixturevalue("post_event"))
     else:
         scenarios.dispute(order, card_holder, committed_, request.getfixturevalue("post_event"))
     return EmailRecord.objects.get(order=order, kind=kind)

@@ -65,10 +65,19 @@ class PaymentFilterSet(CurrencyDateFilterSet):
     status = django_filters.ChoiceFilter(
         label=gettext_lazy("Status"), choices=PaymentStatus.choices
     )
+    held = django_filters.BooleanFilter(
+        label=gettext_lazy("Held for review"), method="filter_held"
+    )
 
     class Meta:
         model = Payment
-        fields = ["status", "currency", "created_at"]
+        fields = ["status", "held", "currency", "created_at"]
+
+    def filter_held(self, queryset, name, value):
+        if value is None:
+            return queryset
+        held = ~Q(review_reason="")
+        return queryset.filter(held) if value else queryset.exclude(held)
 
 
 class PaymentViewSet(ReadOnlyViewSet):
@@ -94,7 +103,7 @@ class PaymentViewSet(ReadOnlyViewSet):
         "order", "status", "amount", "amount_refunded", "currency",
         "stripe_payment_intent_id", "stripe_charge_id", "card_brand", "card_last4",
         "failure_code", "decline_code", "failure_message", "dispute_status", "settlement",
-        "succeeded_at", "created_at",
+        "review_reason", "review_detail", "flagged_at", "succeeded_at", "created_at",
     ]
 
     def base_queryset(self) -> QuerySet:

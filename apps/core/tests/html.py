@@ -43,6 +43,12 @@ class Html:
         node = self.soup(response).find("input", attrs={"name": name})
         return None if node is None else node.get("value", "")
 
+    def hidden_fields(self, response) -> dict[str, str]:
+        """The hidden inputs a page's forms send back (the CSRF token aside)."""
+        return {node["name"]: node.get("value", "")
+                for node in self.soup(response).find_all("input", attrs={"type": "hidden"})
+                if node.get("name") and node["name"] != "csrfmiddlewaretoken"}
+
     def texts(self, response, css_class: str) -> list[str]:
         """Texts of the elements with `css_class`, e.g. the product titles of a listing."""
         return [_text(node) for node in self.soup(response).find_all(class_=css_class)]

@@ -8,7 +8,7 @@ from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Payment
 from apps.payments.services.intents import start_payment
 from apps.payments.services.refunds import request_refund
-from apps.payments.tests.factories import event_payload, stripe_id
+from apps.payments.tests.factories import event_payload, intent_payload, stripe_id
 
 
 def pay(order, card_holder) -> Payment:
@@ -60,5 +60,15 @@ def dispute_event(payment: Payment, *, status: str = "needs_response",
 def dispute(order, card_holder, committed, post_event, **event) -> Payment:
     payment = pay(order, card_holder)
     response = committed(post_event, dispute_event(payment, **event))
+    assert response.status_code == 200
+    return payment
+
+
+def held(order, committed, post_event) -> Payment:
+    """Stripe reports the order's payment succeeded with 1.00 instead of the total: held."""
+    payment = start_payment(order=order)
+    intent = intent_payload(payment, status="succeeded", latest_charge=stripe_id("ch"))
+    response = committed(post_event, event_payload(
+        "payment_intent.succeeded", {**intent, "amount": 100, "amount_received": 100}))
     assert response.status_code == 200
     return payment

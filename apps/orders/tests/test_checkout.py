@@ -21,10 +21,13 @@ def fill_cart(client, catalog, *items, language="ar"):
 
 
 def open_checkout(client, html, language="ar") -> dict[str, str]:
-    """GET the checkout page; returns what its form will post back besides the shopper's input."""
+    """GET the checkout page; returns what its form will post back besides the shopper's input
+    (the cart's fingerprint, the form's own checkout token)."""
     response = client.get(f"/{language}/checkout/")
     assert response.status_code == 200
-    return {"cart_fingerprint": html.input_value(response, "cart_fingerprint")}
+    hidden = html.hidden_fields(response)
+    assert set(hidden) == {"cart_fingerprint", "checkout_token"}
+    return hidden
 
 
 def place(client, html, language="ar", **fields):
@@ -176,12 +179,14 @@ def test_tampered_cart_fingerprint_is_refused(
 ):
     # given a shopper who edits the hidden field to pretend the oud costs 1.00
     fill_cart(client, catalog, (oud, 2), language=language)
-    fingerprint = open_checkout(client, html, language)["cart_fingerprint"]
+    hidden = open_checkout(client, html, language)
+    fingerprint = hidden["cart_fingerprint"]
     assert "@399.00" in fingerprint
     tampered = fingerprint.replace("@399.00", "@1.00")
 
     response = client.post(
-        f"/{language}/checkout/", {**checkout_form_data(), "cart_fingerprint": tampered}
+        f"/{language}/checkout/",
+        {**hidden, **checkout_form_data(), "cart_fingerprint": tampered},
     )
 
     # then no order is placed and the page explains why, in its language
@@ -199,11 +204,12 @@ def test_tampered_cart_fingerprint_is_refused(
 
 def test_tampered_quantity_in_fingerprint_is_refused(client, catalog, oud, shipping_zones, html):
     fill_cart(client, catalog, (oud, 2))
-    fingerprint = open_checkout(client, html)["cart_fingerprint"]
+    hidden = open_checkout(client, html)
+    fingerprint = hidden["cart_fingerprint"]
 
     response = client.post(
         "/ar/checkout/",
-        {**checkout_form_data(), "cart_fingerprint": fingerprint.replace("x2@", "x1@")},
+        {**hidden, **checkout_form_data(), "cart_fingerprint": fingerprint.replace("x2@", "x1@")},
     )
 
     assert response.status_code == 400
@@ -225,10 +231,9 @@ def test_price_change_after_opening_checkout_asks_to_confirm_again(
     assert first.status_code == 400
     assert "SAR\xa0420.00" in first.content.decode()
     assert not Order.objects.exists()
-    refreshed = html.input_value(first, "cart_fingerprint")
-    second = client.post(
-        "/en/checkout/", {"cart_fingerprint": refreshed, **checkout_form_data()}
-    )
+    refreshed = html.hidden_fields(first)
+    assert refreshed["cart_fingerprint"] != hidden["cart_fingerprint"]
+    second = client.post("/en/checkout/", {**refreshed, **checkout_form_data()})
     assert second.status_code == 302
     assert Order.objects.get().total == Decimal("420.00")
 

@@ -1,14 +1,14 @@
 """Real concurrent checkouts on PostgreSQL (SQLite serialises writers, so it proves nothing)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from apps.cart.tests.factories import cart_with
 from apps.catalog.models import Product
 from apps.catalog.tests.factories import ProductFactory
+from apps.core.tests.concurrency import run_together
 from apps.orders.models import Order
 from apps.orders.services import CheckoutError, Contact, next_order_number, place_order
 from apps.orders.tests.factories import delivery_address
@@ -22,30 +22,6 @@ pytestmark = [
     # created (Wagtail's root page, locales…) so later transactional tests find it.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(count: int, work) -> list:
-    """Run `work(index)` in `count` threads released at the same instant; each thread has its
-    own database connection, closed when it ends. Returns results or raised exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def thread_main(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as error:  # returned to the test, which reports it
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=thread_main, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
-    return results
 
 
 def test_two_checkouts_of_the_last_unit_make_exactly_one_order():
@@ -105,3 +81,33 @@ def test_concurrent_order_numbers_are_never_equal():
     assert len(set(numbers)) == 30
     sequence = sorted(int(number.rsplit("-", 1)[1]) for number in numbers)
     assert sequence == list(range(sequence[0], sequence[0] + 30))
+
+
+def test_a_checkout_form_sent_twice_at_once_places_one_order(client, shipping_zones, html):
+    """The same shopper's checkout form posted twice at the same moment (a double click, a
+    retried request), ten times over: one order each time, its stock reserved once."""
+    from django.test import Client
+
+    from apps.catalog.tests.factories import build_catalog
+    from apps.orders.tests.factories import checkout_form_data
+
+    catalog = build_catalog()
+    product = catalog.products[0]
+    Product.objects.filter(pk=product.pk).update(stock=100)
+    for round_ in range(1, 11):
+        client.post(catalog.add_url(product), {"quantity": "1"})
+        form = html.hidden_fields(client.get("/ar/checkout/"))
+        shoppers = [Client(), Client()]
+        for shopper in shoppers:
+            shopper.cookies = client.cookies  # the same browser session
+
+        answers = run_together(2, lambda i: shoppers[i].post(
+            "/ar/checkout/", {**form, **checkout_form_data()}))
+
+        assert [answer.status_code for answer in answers] == [302, 302], answers
+        assert Order.objects.count() == round_
+        order = Order.objects.order_by("-pk").first()
+        assert {answer["Location"].split("?")[0] for answer in answers} == {
+            f"/ar/orders/{order.number}/pay/"}
+        product.refresh_from_db()
+        assert product.stock == 100 - round_

@@ -37,6 +37,7 @@ from apps.payments.services.refund_reports import (
     upsert_refund,
 )
 from apps.payments.services.refunds import queue_refund
+from apps.payments.services.review import hold_for_review, money_problem
 from apps.payments.services.states import lock_payment, move_payment, status_from_intent
 
 logger = logging.getLogger(__name__)
@@ -68,9 +69,22 @@ def apply_payment_intent(
         return None
     with transaction.atomic():
         order, payment = lock_payment(found.pk)
+        problem = _problem_of_intent(payment, payment_intent)
+        if problem is not None:
+            hold_for_review(order, payment, reason=problem[0], reported=problem[1])
+            return FulfilmentResult(payment=payment, order=order)
         _apply_intent(payment, payment_intent, observed_at=observed_at)
         payment.save()
         return settle(order, payment)
+
+
+def _problem_of_intent(payment: Payment, intent: dict[str, Any]):
+    """A report from the other Stripe mode is never applied; a success must bring exactly
+    the order's money (services.review)."""
+    if bool(intent.get("livemode")) != gateway.livemode() or intent.get("status") == "succeeded":
+        return money_problem(payment, amount=intent.get("amount_received"),
+                             currency=intent.get("currency"), livemode=intent.get("livemode"))
+    return None
 
 
 def _apply_intent(payment: Payment, intent: dict[str, Any], *, observed_at: int) -> None:
@@ -238,6 +252,14 @@ def record_charge(*, charge: dict[str, Any], observed_at: int) -> FulfilmentResu
         return None
     with transaction.atomic():
         order, payment = lock_payment(payment.pk)
+        if bool(charge.get("livemode")) != gateway.livemode() or charge.get("status") == "succeeded":
+            problem = money_problem(
+                payment, amount=charge.get("amount_captured", charge.get("amount")),
+                currency=charge.get("currency"), livemode=charge.get("livemode"),
+            )
+            if problem is not None:
+                hold_for_review(order, payment, reason=problem[0], reported=problem[1])
+                return FulfilmentResult(payment=payment, order=order)
         card = (charge.get("payment_method_details") or {}).get("card") or {}
         brand, last4 = str(card.get("brand") or "")[:20], str(card.get("last4") or "")[-4:]
         if charge.get("status") == "succeeded":

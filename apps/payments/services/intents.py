@@ -9,12 +9,10 @@ from typing import Any
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from apps.core.money import from_minor_units
 from apps.orders.models import Order, OrderStatus
 from apps.payments import gateway
 from apps.payments.models import Payment
 from apps.payments.services import PaymentNotPossible
-from apps.payments.services.states import status_from_intent
 
 logger = logging.getLogger(__name__)
 
@@ -54,21 +52,23 @@ def start_payment(*, order: Order) -> Payment:
 
 
 def store_intent(*, order: Order, intent: dict[str, Any], sequence: int) -> Payment:
-    currency = intent["currency"].upper()
+    """The payment row of one of our PaymentIntents. It records what the shop charges (the
+    order's total and currency), not what the intent says: an intent that charges anything
+    else is held for staff when it reports success (`fulfilment`), never applied. Its status
+    starts pending; the caller applies the intent's state."""
     try:
         payment, _created = Payment.objects.get_or_create(
             stripe_payment_intent_id=intent["id"],
             defaults={
                 "order": order,
                 "sequence": sequence,
-                "amount": from_minor_units(intent["amount"], currency),
-                "currency": currency,
+                "amount": order.total,
+                "currency": order.currency,
                 "client_secret": intent.get("client_secret") or "",
                 "idempotency_key": gateway.payment_intent_key(
                     order_public_id=order.public_id, sequence=sequence
                 ),
                 "livemode": bool(intent.get("livemode")),
-                "status": status_from_intent(intent),
             },
         )
     except IntegrityError:

@@ -17,7 +17,7 @@ from apps.emails.models import EmailKind
 from apps.emails.services import queue_order_email
 from apps.orders.models import DisputeStatus, Order
 from apps.payments.messages import failure_message
-from apps.payments.models import Payment, PaymentAttempt, RefundReason
+from apps.payments.models import Payment, PaymentAttempt, PaymentReview, RefundReason
 
 if TYPE_CHECKING:
     from apps.payments.models import Refund
@@ -141,5 +141,22 @@ def dispute_opened(order: Order, payment: Payment, dispute: dict[str, Any]) -> N
             "payment_intent": intent,
             "dashboard_url": "https://dashboard.stripe.com/" + ("" if livemode else "test/")
             + f"payments/{intent}",
+        },
+    )
+
+
+def payment_held(order: Order, payment: Payment, *, reported: dict[str, str]) -> None:
+    """Staff alert: a payment Stripe reported as paid does not match the order and was held
+    (services.review). Once per payment."""
+    reason = payment.review_reason
+    queue_order_email(
+        order=order, kind=EmailKind.PAYMENT_REVIEW, cause=f"review:{payment.pk}",
+        facts={
+            "reason": reason,
+            "reason_label": in_each_language(lambda: PaymentReview(reason).label),
+            "expected": str(quantize(payment.amount, payment.currency)),
+            "expected_currency": payment.currency,
+            "reported_text": reported,
+            "payment_intent": payment.stripe_payment_intent_id,
         },
     )

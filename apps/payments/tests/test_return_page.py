@@ -201,10 +201,8 @@ def test_after_paying_the_cart_is_empty(client, catalog, oud, shipping_zones, ht
     # A guest checks out (the order takes the cart's lines) and lands on the payment page.
     client.post(catalog.add_url(oud), {"quantity": "1"})
     checkout = client.get("/ar/checkout/")
-    placed = client.post("/ar/checkout/", {
-        **checkout_form_data(),
-        "cart_fingerprint": html.input_value(checkout, "cart_fingerprint"),
-    })
+    placed = client.post("/ar/checkout/", {**html.hidden_fields(checkout),
+                                           **checkout_form_data()})
     pay_page = client.get(placed["Location"])
     payment = pay_page.context["payment"]
     paid_in_the_browser(payment, card_holder_now, capture=django_capture_on_commit_callbacks)

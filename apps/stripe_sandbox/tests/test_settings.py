@@ -1,6 +1,7 @@
 """The sandbox never takes over a production shop by accident."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ def production_settings(code: str | None = None, **env) -> subprocess.CompletedP
                                "SHOP_BASE_URL"))
     }
     environment.update({
-        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
         "DJANGO_ALLOWED_HOSTS": "shop.example",
         # Safe e-mail settings (apps/core/tests/test_production_settings.py tests those).
         "SHOP_BASE_URL": "https://shop.example",
