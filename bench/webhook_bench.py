@@ -35,7 +35,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-from apps.payments.tests.conftest import stripe_signature  # noqa: E402
+from apps.payments.tests.fixtures import stripe_signature  # noqa: E402
 from config import urls as project_urls  # noqa: E402
 
 
@@ -59,7 +59,7 @@ urlpatterns = [path("bench/verify-only/", verify_only), *project_urls.urlpattern
 def prepare_payments(count: int):
     """`count` unpaid orders, each with its PaymentIntent (sandbox)."""
     from apps.catalog.tests.factories import ProductFactory
-    from apps.payments.services import start_payment
+    from apps.payments.services.intents import start_payment
     from apps.payments.tests.factories import place_test_order
 
     product = ProductFactory(price=Decimal("100.00"), stock=count + 10)

@@ -10,3 +10,10 @@ class BackofficeConfig(AppConfig):
     name = "apps.backoffice"
     label = "backoffice"
     verbose_name = _("Back office")
+
+    def ready(self) -> None:
+        # Wagtail's account page asks for a last name before it saves anything, the admin
+        # language included; many people have one name, so it may stay empty here.
+        from wagtail.admin.forms.account import NameEmailForm
+
+        NameEmailForm.base_fields["last_name"].required = False

@@ -9,6 +9,7 @@ from apps.core.money import format_money
 from apps.emails.services import EMAIL_RESENT
 from apps.payments import audit as refunds
 from apps.payments.models import PaymentReview
+from apps.payments.services.review import reported_text
 
 # Logged by the back office when staff run a stored Stripe event again.
 STRIPE_EVENT_RERUN = "payments.stripe_event.rerun"
@@ -63,7 +64,7 @@ class PaymentHeldFormatter(LogFormatter):
                 "action": self.message,
                 "reason": PaymentReview(data["reason"]).label,
                 "expected": format_money(data["expected"], data["currency"]),
-                "reported": data["reported"],
+                "reported": reported_text(data["reported"]),
             }
         except (KeyError, TypeError, ValueError, ArithmeticError):
             return self.message

@@ -7,10 +7,12 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
 from apps.core.address import City
-from apps.core.money import charge_step, format_money, quantize
+from apps.core.money import charge_step, currency_decimals, format_money, quantize
 from apps.core.text import to_ascii_digits
 from apps.payments.models import StripeRefundReason
 from apps.pricing.models import ShippingZone
@@ -31,6 +33,7 @@ class RefundForm(forms.Form):
     first shown and travels through the confirmation step: however often the form is sent,
     it is one refund."""
 
+    # Decimals and step are the currency's (set in __init__): 2 for SAR, 3 for KWD.
     amount = AmountField(label=_("Amount to refund"), max_digits=12, decimal_places=3)
     stripe_reason = forms.ChoiceField(
         label=_("Reason"), choices=StripeRefundReason.choices,
@@ -56,10 +59,24 @@ class RefundForm(forms.Form):
             **kwargs.pop("initial", {}),
         }
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["amount"].help_text = _("At most %(amount)s.") % {
+        amount = self.fields["amount"]
+        # No full stop after the amount: in Arabic it already ends with one ("ر.س.").
+        amount.help_text = _("Up to %(amount)s") % {
             "amount": format_money(refundable, currency)
         }
-        self.fields["amount"].widget.attrs.update(inputmode="decimal", dir="ltr")
+        decimals = currency_decimals(currency)
+        amount.decimal_places = decimals
+        amount.validators = [
+            validator for validator in amount.validators
+            if not isinstance(validator, DecimalValidator)
+        ] + [DecimalValidator(amount.max_digits, decimals)]
+        amount.error_messages = {**amount.error_messages,
+                                 "max_decimal_places": self.too_many_decimals()}
+        amount.widget.attrs.update(inputmode="decimal", dir="ltr", step=str(step))
+
+    def too_many_decimals(self) -> str:
+        return _("Enter an amount in %(currency)s with at most its decimals.") % {
+            "currency": self.currency}
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -68,8 +85,7 @@ class RefundForm(forms.Form):
         except (InvalidOperation, ValueError):
             exact = False
         if not exact:
-            raise forms.ValidationError(_("Enter an amount in %(currency)s with at most its "
-                                          "decimals.") % {"currency": self.currency})
+            raise forms.ValidationError(self.too_many_decimals())
         if amount <= 0:
             raise forms.ValidationError(_("Enter an amount above zero."))
         step = charge_step(self.currency)
@@ -109,3 +125,12 @@ class ShippingZoneForm(forms.ModelForm):
     class Meta:
         model = ShippingZone
         fields = ["name_ar", "name_en", "cities", "rate", "free_above", "is_default"]
+
+
+class LoginForm(WagtailLoginForm):
+    """Wagtail's sign-in form with a translated password label (Wagtail's has none, so
+    Django shows the field's English name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Password")

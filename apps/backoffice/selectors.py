@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -133,10 +133,13 @@ class PaymentSummary:
 
 
 def order_payments(order: Order) -> list[PaymentSummary]:
-    """The order's payments, newest first, with their refunds (two queries)."""
+    """The order's payments, newest first, with their refunds and who asked for and decided
+    each (two queries)."""
     return [
         PaymentSummary(payment=payment, figures=refund_figures(payment, payment.refunds.all()))
-        for payment in Payment.objects.filter(order=order).prefetch_related("refunds")
+        for payment in Payment.objects.filter(order=order).prefetch_related(Prefetch(
+            "refunds", queryset=Refund.objects.select_related("requested_by", "approved_by")
+        ))
     ]
 
 
@@ -238,3 +241,4 @@ def shop_overview(*, now: datetime | None = None) -> ShopOverview:
 
 def payments_held_for_review() -> QuerySet[Payment]:
     return Payment.objects.exclude(review_reason="")
+

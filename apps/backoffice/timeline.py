@@ -15,7 +15,9 @@ from apps.core.money import format_money
 from apps.emails.models import EmailRecord, EmailStatus
 from apps.orders.models import Order, OrderStatus
 from apps.payments import audit
-from apps.payments.models import Payment, PaymentAttempt, Refund, StripeEvent
+from apps.payments.messages import failure_message
+from apps.payments.models import Payment, PaymentAttempt, PaymentReview, Refund, StripeEvent
+from apps.payments.services.review import reported_text
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,14 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
         card = " ".join(filter(None, [attempt.card_brand.title(),
                                       attempt.card_last4 and f"•••• {attempt.card_last4}"]))
         failure = " ".join(filter(None, [attempt.failure_code, attempt.decline_code]))
+        # What the customer was told, in the reader's language (Stripe's own message is
+        # English only), beside Stripe's codes.
+        told = (failure_message(attempt.failure_code, attempt.decline_code)
+                if failure or attempt.failure_message else "")
         entries.append(TimelineEntry(
             at=attempt.created_at, kind="attempt",
             title=_("Payment attempt: %(status)s") % {"status": attempt.get_status_display()},
-            detail=" · ".join(filter(None, [card, failure, attempt.failure_message])),
+            detail=" · ".join(filter(None, [card, failure, told])),
             actor=_("Customer"), failed=attempt.status == "failed",
         ))
 
@@ -170,7 +176,7 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
             continue
         if log.action == audit.PAYMENT_HELD:
             entries.append(TimelineEntry(
-                at=log.timestamp, kind="payment", title=str(log.message),
+                at=log.timestamp, kind="payment", title=_held_title(log),
                 detail=(log.data or {}).get("payment_intent", ""), actor=system, failed=True,
             ))
             continue
@@ -220,7 +226,22 @@ _REFUND_OUTCOMES = {
 }
 
 
-
 def _log_detail(log) -> str:
     data = log.data or {}
     return " · ".join(str(data[key]) for key in ("note", "error", "result") if data.get(key))
+
+
+def _held_title(log) -> str:
+    """"Payment held for review: <reason> (expected <amount>, Stripe reported <amount>)",
+    every part in the reader's language (the log stores what Stripe reported in English)."""
+    data = log.data or {}
+    try:
+        return _("%(action)s: %(reason)s (expected %(expected)s, Stripe reported "
+                 "%(reported)s)") % {
+            "action": _("Payment held for review"),
+            "reason": PaymentReview(data["reason"]).label,
+            "expected": format_money(data["expected"], data["currency"]),
+            "reported": reported_text(data["reported"]),
+        }
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return str(log.message)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.components import Component
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
@@ -24,6 +25,23 @@ from apps.backoffice.views.payments import PaymentViewSet, RefundViewSet, Stripe
 from apps.payments.audit import PAYMENT_HELD
 
 register_snippet(ProductViewSet)
+
+
+class OrderSearchArea(SearchArea):
+    """The admin's search (sidebar, dashboard) finds orders for every staff member who may
+    see them; Wagtail's pages area stays for those who may edit pages."""
+
+    def __init__(self):
+        super().__init__(_("Orders"), reverse("shop_orders:index"), name="orders",
+                         icon_name="clipboard-list", order=50)
+
+    def is_shown(self, request):
+        return request.user.has_perm("orders.view_order")
+
+
+@hooks.register("register_admin_search_area")
+def register_order_search_area():
+    return OrderSearchArea()
 
 
 @hooks.register("register_admin_viewset")

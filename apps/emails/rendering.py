@@ -5,29 +5,37 @@ Each language block is rendered under `translation.override(lang)`, so texts, da
 exactly as on the site in that language. The order is read when the message is sent; the
 facts the cause handed over (`record.data`: amounts, card, reasons, links) were frozen when
 it was queued, so a later refund never changes an earlier refund's mail, and nothing is
-looked up again.
+looked up again. The layout both languages share (and the account e-mails too) is
+`apps.core.bilingual.render_bilingual`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.bilingual import (
+    FSI,
+    PDI,
+    BilingualMessage,
+    absolute_url,
+    isolate_subject,
+    languages_for,
+    render_bilingual,
+)
 from apps.core.i18n import pick_language
 from apps.core.money import from_minor_units
 from apps.emails.models import EmailKind, EmailRecord
 from apps.orders.models import Order
 
-OTHER_LANGUAGE = {"ar": "en", "en": "ar"}
-DIRECTION = {"ar": "rtl", "en": "ltr"}
+# The bilingual layout (languages, directions, isolates, the shop's identity) lives in
+# apps.core.bilingual, shared with the account e-mails; these names stay importable here.
+__all__ = ["SUBJECTS", "RenderedEmail", "languages_for", "render_email", "subject_for"]
+RenderedEmail = BilingualMessage
 
 # "%(number)s" is the order number; each language names it in its own words.
 SUBJECTS = {
@@ -39,83 +47,37 @@ SUBJECTS = {
 }
 
 
-# Unicode isolates: each language's half of the subject keeps its own direction, so the order
-# number stays inside its own sentence whichever language comes first.
-LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
-ISOLATE = {"ar": RLI, "en": LRI}
+def _subject_text(kind: str, number: str) -> str:
+    # The order number isolated inside the sentence (FSI … PDI): it stays inside its own
+    # sentence whichever language comes first.
+    return str(SUBJECTS[kind]) % {"number": f"{FSI}{number}{PDI}"}
 
 
 def subject_for(kind: str, number: str, lang: str) -> str:
     """One language's subject (active language), isolated as a whole: RLI … PDI for Arabic,
     LRI … PDI for English, with the order number isolated inside it (FSI … PDI)."""
-    text = str(SUBJECTS[kind]) % {"number": f"{FSI}{number}{PDI}"}
-    return f"{ISOLATE[lang]}{text}{PDI}"
-
-
-@dataclass
-class LanguageBlock:
-    lang: str
-    dir: str
-    align: str
-    subject: str
-    html: SafeString
-    text: str
-
-
-@dataclass
-class RenderedEmail:
-    subject: str
-    html: str
-    text: str
-    blocks: list[LanguageBlock] = field(default_factory=list)
-
-
-def languages_for(language: str) -> list[str]:
-    """The reader's language first, then the other one."""
-    first = language if language in OTHER_LANGUAGE else settings.LANGUAGE_CODE[:2]
-    return [first, OTHER_LANGUAGE[first]]
+    return isolate_subject(_subject_text(kind, number), lang)
 
 
 def render_email(record: EmailRecord) -> RenderedEmail:
     order = Order.objects.prefetch_related("lines").get(pk=record.order_id)
-    blocks = []
-    for lang in languages_for(record.language):
-        with translation.override(lang):
-            context = {
-                **_facts(record, order, lang),
-                "order": order,
-                "lines": [_line(line, lang) for line in order.lines.all()],
-                "lang": lang,
-                "dir": DIRECTION[lang],
-                "align": "right" if DIRECTION[lang] == "rtl" else "left",
-                "shop": _shop(lang),
-                "order_url": _absolute(order.get_guest_url()),
-                "city": order.get_city_display(),
-            }
-            blocks.append(
-                LanguageBlock(
-                    lang=lang,
-                    dir=context["dir"],
-                    align=context["align"],
-                    subject=subject_for(record.kind, order.number, lang),
-                    html=mark_safe(render_to_string(f"emails/{record.kind}.html", context)),
-                    text=render_to_string(f"emails/{record.kind}.txt", context).strip(),
-                )
-            )
-    subject = " · ".join(block.subject for block in blocks)  # each half isolated
-    primary = blocks[0].lang
-    with translation.override(primary):
-        layout = {
-            "blocks": blocks,
-            "subject": subject,
-            "lang": primary,
-            "dir": DIRECTION[primary],
-            "shop_ar": _shop("ar"),
-            "shop_en": _shop("en"),
+
+    def context(lang: str) -> dict[str, Any]:
+        return {
+            **_facts(record, order, lang),
+            "order": order,
+            "lines": [_line(line, lang) for line in order.lines.all()],
+            "order_url": absolute_url(order.get_guest_url()),
+            "city": order.get_city_display(),
         }
-        html = render_to_string("emails/base.html", layout)
-        text = render_to_string("emails/base.txt", layout)
-    return RenderedEmail(subject=subject, html=html, text=text, blocks=blocks)
+
+    return render_bilingual(
+        language=record.language,
+        html_template=f"emails/{record.kind}.html",
+        text_template=f"emails/{record.kind}.txt",
+        context=context,
+        subject=lambda lang: _subject_text(record.kind, order.number),
+    )
 
 
 # --- facts ----------------------------------------------------------------------------------
@@ -127,7 +89,7 @@ def _facts(record: EmailRecord, order: Order, lang: str) -> dict[str, Any]:
     data = {key: pick_language(value, lang) for key, value in (record.data or {}).items()}
     facts: dict[str, Any] = {"kind": record.kind, "currency": order.currency, **data}
     if data.get("pay_path"):
-        facts["pay_url"] = _absolute(data["pay_path"])
+        facts["pay_url"] = absolute_url(data["pay_path"])
     for key in ("refund_amount", "refunded_total", "kept", "paid"):
         if data.get(key) not in (None, ""):
             facts[key] = Decimal(str(data[key]))
@@ -159,10 +121,6 @@ def _facts(record: EmailRecord, order: Order, lang: str) -> dict[str, Any]:
     return facts
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SHOP_BASE_URL.rstrip('/')}{path}"
-
-
 def _line(line, lang: str) -> dict[str, Any]:
     return {
         "name": line.name_en if lang == "en" else line.name_ar,
@@ -170,16 +128,4 @@ def _line(line, lang: str) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": line.unit_price,
         "line_total": line.line_total,
-    }
-
-
-def _shop(lang: str) -> dict[str, str]:
-    identity = settings.SHOP_IDENTITY
-    return {
-        "name": identity["name_en"] if lang == "en" else identity["name_ar"],
-        "address": identity["address_en"] if lang == "en" else identity["address_ar"],
-        "commercial_registration": identity["commercial_registration"],
-        "vat_number": identity["vat_number"],
-        "email": identity["email"],
-        "phone": identity["phone"],
     }

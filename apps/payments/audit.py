@@ -23,7 +23,8 @@ REFUND_FAILED = "payments.refund.failed"
 REFUND_SUCCEEDED = "payments.refund.succeeded"
 ORDER_RESTOCKED = "payments.refund.restocked"
 # A success report that did not match the order (services.review); data: payment_intent,
-# reason, expected (amount), currency, reported.
+# reason, expected (amount), currency, reported (the facts Stripe reported: amount in minor
+# units, currency, livemode).
 PAYMENT_HELD = "payments.payment.held"
 
 
@@ -48,7 +49,7 @@ def refund_actor(refund: Refund) -> Any:
     return refund.approved_by or refund.requested_by
 
 
-def log_payment_held(order: Order, payment: Payment, *, reported: str) -> None:
+def log_payment_held(order: Order, payment: Payment, *, reported: dict) -> None:
     log(order, PAYMENT_HELD, data={
         "payment_intent": payment.stripe_payment_intent_id,
         "reason": payment.review_reason,

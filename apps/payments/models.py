@@ -100,12 +100,13 @@ class Payment(models.Model):
         _("settlement"), max_length=30, choices=Settlement.choices, blank=True
     )
     # Set when a success report did not match (see PaymentReview): nothing was applied and
-    # staff were alerted. The detail says what was expected and what Stripe reported.
+    # staff were alerted. The facts are what Stripe reported (services.review.reported_text
+    # puts them into words in the reader's language).
     review_reason = models.CharField(
         _("held for review"), max_length=30, blank=True, choices=PaymentReview.choices,
         db_index=True,
     )
-    review_detail = models.CharField(_("review detail"), max_length=255, blank=True)
+    review_facts = models.JSONField(_("what Stripe reported"), default=dict, blank=True)
     flagged_at = models.DateTimeField(_("held at"), null=True, blank=True)
     # Stripe time (epoch seconds) of the newest state applied: an older event about an open
     # state (failed, requires action, ...) never overwrites a newer one.

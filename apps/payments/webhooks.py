@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +34,7 @@ import stripe
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from apps.core.i18n import in_each_language
 from apps.payments import gateway
 from apps.payments.models import Payment, PaymentReview, StripeEvent
 from apps.payments.services import disputes, fulfilment, refund_reports
@@ -132,28 +131,38 @@ def process_webhook(*, payload: bytes, signature_header: str | None) -> WebhookR
     return process_event(clean)
 
 
+_JSON_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
+
+
 def json_depth(payload: bytes) -> int:
     """How deep arrays and objects nest in a JSON text (strings skipped), without parsing
-    it: json.loads recurses once per level and would fail on a hostile depth."""
+    it: json.loads recurses once per level and would fail on a hostile depth. Fast when it
+    cannot be deep: a text with few brackets is not scanned."""
+    if payload.count(b"[") + payload.count(b"{") <= MAX_JSON_DEPTH:
+        return 0
     depth = deepest = 0
     in_string = escaped = False
-    for byte in payload:
+    for match in _JSON_STRUCTURE.finditer(payload):
+        char = match.group()
         if in_string:
             if escaped:
                 escaped = False
-            elif byte == 0x5C:  # backslash
+            elif char == b"\\":
                 escaped = True
-            elif byte == 0x22:  # quote
+            elif char == b'"':
                 in_string = False
-        elif byte == 0x22:
+            continue
+        if escaped:
+            escaped = False
+        if char == b'"':
             in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+        elif char in (b"[", b"{"):
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest > MAX_JSON_DEPTH:
                     return deepest
-        elif byte in (0x5D, 0x7D):  # ] }
+        elif char in (b"]", b"}"):
             depth -= 1
     return deepest
 
@@ -279,9 +288,9 @@ def _hold_payment_of(event: dict[str, Any]) -> None:
     if payment is None:
         return
     order, payment = lock_payment(payment.pk)
-    mode = _("live mode") if event.get("livemode") else _("test mode")
-    hold_for_review(order, payment, reason=PaymentReview.LIVEMODE,
-                    reported=in_each_language(lambda: mode))
+    hold_for_review(order, payment, reason=PaymentReview.LIVEMODE, reported={
+        "reason": PaymentReview.LIVEMODE, "livemode": bool(event.get("livemode")),
+    })
 
 
 def payment_intent_of(event: dict[str, Any]) -> str:

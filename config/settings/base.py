@@ -154,6 +154,7 @@ WAGTAIL_CONTENT_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ar", "العربية"), ("en", "English")]
 # No staff e-mail hashes to gravatar.com (a third party; unreachable offline).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAILADMIN_USER_LOGIN_FORM = "apps.backoffice.forms.LoginForm"
 
 # --- Caches ---------------------------------------------------------------------------
 # "shared" is seen by every process (gunicorn workers, the task worker) and machine: the rate
@@ -255,6 +256,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "apps.users.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Tell the customer when their password or e-mail address changes (bilingual, branded:
+# templates/account/email/, apps/users/adapter.py).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 # --- E-mail (django-anymail) -----------------------------------------------------------
 # The embedded default writes each message as one .eml file under var/mail/ so a newcomer can

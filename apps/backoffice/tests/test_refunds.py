@@ -67,7 +67,7 @@ def test_the_form_offers_what_is_left_with_its_own_key(client, refunds_user, pai
     second = client.get(refund_url(paid_order)).content.decode()
 
     assert re.search(r'name="amount" value="125.00"', first)
-    assert "At most SAR\xa0125.00." in first
+    assert "Up to SAR\xa0125.00" in first
     key = hidden_value(first, "idempotency_key")
     assert uuid.UUID(key)
     assert hidden_value(second, "idempotency_key") != key
@@ -220,7 +220,7 @@ def test_above_the_threshold_a_different_manager_approves(client, refunds_user, 
     assert "Approve and refund" in client.get(decide).content.decode()
     approved = committed(client.post, decide, {"decision": "approve"}, follow=True)
 
-    assert messages_of(approved)[0] == "The refund of SAR\xa0120.00 was approved."
+    assert messages_of(approved)[0] == "Refund approved (SAR\xa0120.00)."
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
     assert refund.approved_by == other_manager

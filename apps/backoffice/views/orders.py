@@ -31,12 +31,14 @@ from apps.backoffice.selectors import (
 )
 from apps.backoffice.timeline import order_timeline
 from apps.backoffice.views.common import (
-    APPROVE_REFUND,
     ISSUE_REFUND,
     BdiColumn,
     ReadOnlyViewSet,
     currency_choices,
+    decision_offered,
+    email_address,
     forbidden,
+    language_name,
 )
 from apps.core.money import format_money
 from apps.orders.models import DisputeStatus, Order, OrderStatus
@@ -123,19 +125,27 @@ class OrderInspectView(InspectView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         order = self.object
-        refunds = [refund for summary in self.payments
-                   for refund in summary.payment.refunds.all()]
+        user = self.request.user
+        refunds = [
+            {"refund": refund, "offered": decision_offered(refund, user),
+             "requested_by": email_address(refund.requested_by.email)
+             if refund.requested_by else "",
+             "approved_by": email_address(refund.approved_by.email)
+             if refund.approved_by else ""}
+            for summary in self.payments for refund in summary.payment.refunds.all()
+        ]
         context.update(
             order=order,
             order_dispute_label=DisputeStatus.label_of(order.dispute_status),
+            customer_email=email_address(order.email),
+            account_email=email_address(order.user.email) if order.user else "",
+            order_language=language_name(order.language),
             lines=list(order.lines.all()),
             payments=self.payments,
             refunds=refunds,
             refunded=sum((s.refunded for s in self.payments), Decimal("0")),
             refundable=self.refundable,
             can_refund=self.can_refund(),
-            can_approve=self.request.user.has_perm(APPROVE_REFUND),
-            awaiting_approval=RefundStatus.AWAITING_APPROVAL,
             decide_url_name=self.decide_url_name,
             timeline=order_timeline(order),
         )

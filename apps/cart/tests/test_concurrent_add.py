@@ -33,7 +33,8 @@ def test_twenty_double_clicks_add_both_units_and_never_fail(client):
         for shopper in shoppers:
             shopper.cookies = client.cookies  # the same browser session
 
-        answers = run_together(2, lambda i: shoppers[i].post(url, {"quantity": "1"}))
+        answers = run_together(2, lambda i, shoppers=shoppers, url=url: shoppers[i].post(
+            url, {"quantity": "1"}))
 
         assert [answer.status_code for answer in answers] == [302, 302], answers
         assert CartLine.objects.get(product=product).quantity == 2

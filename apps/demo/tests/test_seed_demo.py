@@ -66,6 +66,8 @@ def test_seed_demo_is_idempotent_and_bilingual(client, queued_tasks):
         assert password in out.getvalue()
         user = User.objects.get(email=email)
         assert user.has_perm("wagtailadmin.access_admin") and not user.is_superuser
+        # a whole name, so the admin's account page saves (e.g. the admin language)
+        assert user.first_name and user.last_name
     assert not User.objects.get(email="support@gulf-emperor.example").has_perm(
         "payments.issue_refund")
     assert User.objects.get(email="manager@gulf-emperor.example").has_perm(

@@ -227,6 +227,53 @@ def test_two_partial_refunds_sent_in_reverse_order_each_state_their_own_amounts(
 
 
 @LANGUAGES
+def test_a_partial_refund_then_the_rest_states_the_right_figures(language, product, card_holder,
+                                                                 committed):
+    """10.00 back, then the rest: the last mail says how much came back this time (389.00),
+    that the whole payment (399.00, not the last refund) is now refunded, and what was paid."""
+    from apps.payments.services.refunds import request_refund
+    from apps.payments.tests.factories import stripe_id
+
+    product.price = Decimal("374.00")  # + 25.00 shipping = 399.00
+    product.save()
+    order = place_test_order(product=product, language=language)
+    payment = scenarios.pay(order, card_holder)
+    assert payment.amount == Decimal("399.00")
+    for amount in (Decimal("10.00"), None):  # None: what is left
+        committed(request_refund, payment_id=payment.pk, amount=amount,
+                  stripe_reason="requested_by_customer", requested_by=None,
+                  idempotency_key=f"form-{stripe_id('k')}")
+
+    first, last = EmailRecord.objects.filter(kind=EmailKind.REFUND).order_by("pk")
+    assert (first.data["refund_amount"], first.data["refunded_total"], first.data["paid"]) == (
+        "10.00", "10.00", "399.00")
+    assert (last.data["refund_amount"], last.data["refunded_total"], last.data["kept"]) == (
+        "389.00", "399.00", "0.00")
+    message = [m for m in mail.outbox if m.extra_headers.get("Content-Language") == language][-1]
+    by_lang, text = check_bilingual(message, order, EmailKind.REFUND, language)
+    for lang in ("ar", "en"):
+        block = by_lang[lang]
+        with translation.override(lang):
+            sentence = translation.gettext(
+                "We have refunded the remaining %(amount)s of your payment for order "
+                "%(number)s: your whole payment of %(paid)s is now refunded."
+            )
+            assert translation.gettext("Amount refunded") in block
+            assert translation.gettext("Refunded so far") in block
+            assert translation.gettext("Amount paid") in block
+        opening = sentence.split("%(amount)s")[0]
+        assert opening in block
+        assert in_bdi(money(Decimal("389.00"), lang), block)  # this time
+        assert in_bdi(money(Decimal("399.00"), lang), block)  # so far = what was paid
+        assert money(Decimal("389.00"), lang) != money(Decimal("399.00"), lang)
+    assert f"{FSI}{money(Decimal('389.00'), 'en')}{PDI}" in text
+    # The full-refund sentence names what was paid, never the last refund as "whole payment".
+    with translation.override("en"):
+        assert ("your whole payment of " + f"{FSI}{money(Decimal('399.00'), 'en')}{PDI}") in text
+        assert "whole payment of " + f"{FSI}{money(Decimal('389.00'), 'en')}" not in text
+
+
+@LANGUAGES
 def test_dispute_alert_goes_to_staff(language, settings, order, card_holder, committed,
                                      post_event):
     settings.SHOP_STAFF_ALERT_LANGUAGE = language

@@ -101,7 +101,7 @@ def test_a_checkout_form_sent_twice_at_once_places_one_order(client, shipping_zo
         for shopper in shoppers:
             shopper.cookies = client.cookies  # the same browser session
 
-        answers = run_together(2, lambda i: shoppers[i].post(
+        answers = run_together(2, lambda i, shoppers=shoppers, form=form: shoppers[i].post(
             "/ar/checkout/", {**form, **checkout_form_data()}))
 
         assert [answer.status_code for answer in answers] == [302, 302], answers

@@ -24,42 +24,45 @@ from apps.payments.services import notifications
 logger = logging.getLogger(__name__)
 
 
-def _mode(live: bool):
-    return _("live mode") if live else _("test mode")
+def reported_text(facts: dict) -> str:
+    """What Stripe reported for a held payment, in the active language: the amount in the
+    shop's money format, or the Stripe mode."""
+    if "livemode" in facts and facts.get("reason") == PaymentReview.LIVEMODE:
+        return str(_("live mode") if facts["livemode"] else _("test mode"))
+    code, amount = str(facts.get("currency") or ""), facts.get("amount")
+    if code in CURRENCY_DECIMALS and amount not in (None, ""):
+        return format_money(from_minor_units(int(amount), code), code)
+    return f"{code or '—'} {amount if amount is not None else '—'}".strip()
 
 
 def money_problem(
     payment: Payment, *, amount: object, currency: object, livemode: object
-) -> tuple[str, dict[str, str]] | None:
-    """(reason, what Stripe reported in each language) when a success report does not match
-    the payment; None when it does. `amount` is in minor units, as Stripe sends it."""
-    if bool(livemode) != gateway.livemode():
-        return PaymentReview.LIVEMODE, in_each_language(lambda: _mode(bool(livemode)))
+) -> tuple[str, dict] | None:
+    """(reason, facts of what Stripe reported) when a success report does not match the
+    payment; None when it does. `amount` is in minor units, as Stripe sends it."""
     code = str(currency or "").upper()
+    facts = {"amount": amount if isinstance(amount, int) else None, "currency": code,
+             "livemode": bool(livemode)}
+    if bool(livemode) != gateway.livemode():
+        return PaymentReview.LIVEMODE, {**facts, "reason": PaymentReview.LIVEMODE}
     if code != payment.currency:
-        return PaymentReview.CURRENCY, in_each_language(
-            lambda: format_money(from_minor_units(int(amount or 0), code), code)
-            if code in CURRENCY_DECIMALS else f"{code or '—'} {amount}"
-        )
+        return PaymentReview.CURRENCY, {**facts, "reason": PaymentReview.CURRENCY}
     if not isinstance(amount, int) or amount != to_minor_units(payment.amount, payment.currency):
-        return PaymentReview.AMOUNT, in_each_language(
-            lambda: format_money(from_minor_units(int(amount or 0), code), code)
-            if isinstance(amount, int) else str(amount)
-        )
+        return PaymentReview.AMOUNT, {**facts, "reason": PaymentReview.AMOUNT}
     return None
 
 
-def hold_for_review(order: Order, payment: Payment, *, reason: str,
-                    reported: dict[str, str]) -> None:
+def hold_for_review(order: Order, payment: Payment, *, reason: str, reported: dict) -> None:
     """Hold the payment for staff (once per payment). Caller holds the order -> payment
-    locks and applies nothing of the report."""
+    locks and applies nothing of the report. `reported`: money_problem's facts."""
     if payment.review_reason:
         return
     payment.review_reason = reason
-    payment.review_detail = reported.get("en", "")[:255]
+    payment.review_facts = reported
     payment.flagged_at = timezone.now()
-    payment.save(update_fields=["review_reason", "review_detail", "flagged_at", "updated_at"])
-    audit.log_payment_held(order, payment, reported=reported.get("en", ""))
-    notifications.payment_held(order, payment, reported=reported)
+    payment.save(update_fields=["review_reason", "review_facts", "flagged_at", "updated_at"])
+    audit.log_payment_held(order, payment, reported=reported)
+    notifications.payment_held(order, payment,
+                               reported=in_each_language(lambda: reported_text(reported)))
     logger.error("Order %s: payment %s held for review (%s: %s)", order.number,
-                 payment.stripe_payment_intent_id, reason, reported.get("en", ""))
+                 payment.stripe_payment_intent_id, reason, reported)

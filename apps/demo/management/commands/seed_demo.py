@@ -23,10 +23,12 @@ CUSTOMER_PASSWORD = "Customer-2026"
 # Wagtail admin staff, one per group of apps/payments/migrations/0003_staff_groups.py
 # (Wagtail needs no is_staff: the group gives wagtailadmin.access_admin).
 STAFF_ACCOUNTS = [
-    ("support@gulf-emperor.example", "Support-2026", "Support", "Sara"),
-    ("refunds@gulf-emperor.example", "Refunds-2026", "Refunds", "Fahad"),
-    ("manager@gulf-emperor.example", "Manager-2026", "Managers", "Mona"),
+    ("support@gulf-emperor.example", "Support-2026", "Support", ("سارة", "القحطاني")),
+    ("refunds@gulf-emperor.example", "Refunds-2026", "Refunds", ("فهد", "العتيبي")),
+    ("manager@gulf-emperor.example", "Manager-2026", "Managers", ("منى", "الشهري")),
 ]
+ADMIN_NAME = ("عبدالله", "الدوسري")
+CUSTOMER_NAME = ("نورة", "العتيبي")
 
 HOME = {
     "ar": ("الإمبراطور الخليجي", "عطور وعود وتمور وقهوة مختارة من أجود ما في الخليج، توصيل لكل مدن المملكة."),
@@ -218,7 +220,7 @@ class Command(BaseCommand):
         from django.contrib.auth.models import Group
 
         User = get_user_model()
-        for email, password, group_name, first_name in STAFF_ACCOUNTS:
+        for email, password, group_name, (first_name, last_name) in STAFF_ACCOUNTS:
             group = Group.objects.filter(name=group_name).first()
             if group is None:  # the payments migrations create the groups
                 self.stderr.write(f"Group {group_name} missing: run migrate first")
@@ -226,9 +228,12 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=password,
-                                                first_name=first_name)
+                                                first_name=first_name, last_name=last_name)
                 EmailAddress.objects.create(user=user, email=email, verified=True,
                                             primary=True)
+            elif not user.last_name:  # seeded before the demo staff had whole names
+                User.objects.filter(pk=user.pk).update(first_name=first_name,
+                                                       last_name=last_name)
             user.groups.add(group)
 
     def accounts(self) -> None:
@@ -237,12 +242,16 @@ class Command(BaseCommand):
             (STAFF_EMAIL, STAFF_PASSWORD, True),
             (CUSTOMER_EMAIL, CUSTOMER_PASSWORD, False),
         ):
+            first_name, last_name = ADMIN_NAME if is_staff else CUSTOMER_NAME
             if User.objects.filter(email=email).exists():
+                User.objects.filter(email=email, last_name="").update(
+                    first_name=first_name, last_name=last_name)
                 continue
             if is_staff:
                 user = User.objects.create_superuser(email=email, password=password,
-                                                     first_name="Staff")
+                                                     first_name=first_name,
+                                                     last_name=last_name)
             else:
                 user = User.objects.create_user(email=email, password=password,
-                                                first_name="نورة")
+                                                first_name=first_name, last_name=last_name)
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
