@@ -46,3 +46,11 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var
+
+# The shop under load in production settings: wrk against gunicorn, pages and the Stripe
+# webhook, beside a bare Django view (docs/performance.md). SQLite in var/bench/ by default;
+# DATABASE_URL=postgres://... make bench fills that database. BENCH_ARGS="--duration 20s".
+.PHONY: bench
+bench: install
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -2,8 +2,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch
+from django.utils import translation
 from wagtail.images import get_image_model
-from wagtail.models import Locale
 
 from apps.cart.models import Cart, CartLine
 from apps.catalog.models import LISTING_RENDITIONS, ProductPage
@@ -51,7 +51,8 @@ def cart_view(cart: Cart | None, *, city: str | None = None) -> CartView:
     pages = {
         page.product_id: page
         for page in ProductPage.objects.live().filter(
-            product_id__in=[line.product_id for line in lines], locale=Locale.get_active()
+            product_id__in=[line.product_id for line in lines],
+            locale__language_code=translation.get_language()[:2],
         )
     }
     items = [

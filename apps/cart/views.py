@@ -15,9 +15,11 @@ from apps.cart.services import (
     set_line_quantity,
 )
 from apps.catalog.models import ProductPage
+from apps.core.pagecache import csrf_protect_with_session
 from apps.core.ratelimits import limited
 
 
+@csrf_protect_with_session  # posted from pages in the page cache, which hold no token
 @require_POST
 @limited("add_to_cart")
 def add(request, page_id: int):

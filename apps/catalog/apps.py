@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "apps.catalog"
     label = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        from apps.catalog import cache
+
+        cache.connect()

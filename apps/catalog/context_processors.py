@@ -1,12 +1,25 @@
-from wagtail.models import Locale
+from django.core.cache import cache
+from django.utils import translation
 
+from apps.catalog.cache import NAV
 from apps.catalog.models import CategoryPage
+from apps.core.pagecache import registry
 
 
 def navigation(request):
-    """Category links for the header, in the current language (queried only when rendered)."""
+    """Category links for the header in the current language: computed once per language
+    and kept in this process's cache until a category or the home page changes (the "nav"
+    version of the page-cache registry, which every process reads)."""
 
-    def categories():
-        return list(CategoryPage.objects.live().filter(locale=Locale.get_active()).order_by("path"))
+    def categories() -> list[dict[str, str]]:
+        language = (translation.get_language() or "ar")[:2]
+        key = f"nav:{language}:{registry().newest([NAV])}"
+        links = cache.get(key)
+        if links is None:
+            pages = CategoryPage.objects.live().filter(
+                locale__language_code=language).order_by("path")
+            links = [{"title": page.title, "url": page.get_url(request)} for page in pages]
+            cache.set(key, links, timeout=None)
+        return links
 
     return {"nav_categories": categories}

@@ -10,6 +10,9 @@ from wagtail.fields import RichTextField
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from apps.catalog import cache
+from apps.core.pagecache import is_anonymous_visit, mark_cacheable
+
 # Rendition specs used by listing and product templates; prefetched together so a listing
 # costs the same number of queries whatever its length.
 LISTING_RENDITIONS = ("fill-320x320", "fill-640x640")
@@ -66,7 +69,31 @@ class Product(models.Model):
         return {code: names.get(code, fallback) for code, _label in settings.LANGUAGES}
 
 
-class HomePage(Page):
+class CachedPageMixin:
+    """A catalog page anonymous visitors get from the page cache (apps.core.pagecache),
+    tagged with what it shows (apps.catalog.cache) so any change to that invalidates it."""
+
+    cache_parameters: frozenset[str] = frozenset()
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        if is_anonymous_visit(request) and set(request.GET) <= self.cache_parameters:
+            response.add_post_render_callback(
+                lambda rendered: mark_cacheable(rendered, self.cache_tags(rendered.context_data))
+            )
+        return response
+
+    def cache_tags(self, context) -> set[str]:
+        return {cache.page_tag(self.pk), cache.NAV, cache.SHIPPING}
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # Rendered for the cache: nothing personal (no CSRF token: see the cart's add view).
+        context["page_cacheable"] = is_anonymous_visit(request)
+        return context
+
+
+class HomePage(CachedPageMixin, Page):
     intro = models.CharField(_("intro"), max_length=250, blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
@@ -84,17 +111,28 @@ class HomePage(Page):
         context["featured_products"] = with_listing_data(featured)[:8]
         return context
 
+    def cache_tags(self, context) -> set[str]:
+        return super().cache_tags(context) | {cache.FEATURED} | {
+            cache.product_tag(page.product_id) for page in context["featured_products"]
+        }
 
-class CategoryPage(Page):
+
+class CategoryPage(CachedPageMixin, Page):
     intro = models.CharField(_("intro"), max_length=250, blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["catalog.ProductPage"]
     parent_page_types = ["catalog.HomePage"]
     products_per_page = 12
+    cache_parameters = cache.LISTING_PARAMETERS
 
     class Meta:
         verbose_name = _("category")
+
+    def cache_tags(self, context) -> set[str]:
+        return super().cache_tags(context) | {cache.children_tag(self.pk)} | {
+            cache.product_tag(page.product_id) for page in context["products"]
+        }
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -109,7 +147,7 @@ class CategoryPage(Page):
         return context
 
 
-class ProductPage(Page):
+class ProductPage(CachedPageMixin, Page):
     product = models.ForeignKey(
         Product, verbose_name=_("product record"), on_delete=models.PROTECT, related_name="pages",
         help_text=_("SKU, price and stock shared by every language version of this page."),
@@ -130,6 +168,9 @@ class ProductPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["structured_data"] = self.structured_data(request)
         return context
+
+    def cache_tags(self, context) -> set[str]:
+        return super().cache_tags(context) | {cache.product_tag(self.product_id)}
 
     def structured_data(self, request) -> str:
         """schema.org Product JSON-LD for search engines."""

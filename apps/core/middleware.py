@@ -12,6 +12,7 @@ import re
 
 from django.conf import settings
 from django.http import Http404, QueryDict
+from django.urls import resolve, reverse
 
 from apps.core.views import bad_request
 
@@ -46,3 +47,30 @@ class InputGuardMiddleware:
             if _bad_values(request.POST, _CONTROL_IN_FORMS, limit):
                 return bad_request(request, None)
         return self.get_response(request)
+
+
+class MachineEndpointMiddleware:
+    """Endpoints that machines call (settings.MACHINE_ENDPOINTS, URL names: Stripe's
+    webhook) go straight to their view. They carry no session, language, messages or CSRF
+    token and answer plain text, so none of the storefront's middleware after this one has
+    work to do for them; skipping it is a large part of a webhook's time. Security headers
+    still apply (SecurityMiddleware comes first) and an exception in the view gets the same
+    error handling as anywhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._paths: frozenset[str] | None = None
+
+    def paths(self) -> frozenset[str]:
+        if self._paths is None:  # the URLconf is loaded on the first request, not before
+            paths = {reverse(name) for name in settings.MACHINE_ENDPOINTS}
+            self._paths = frozenset(paths | {path.rstrip("/") for path in paths})
+        return self._paths
+
+    def __call__(self, request):
+        # Only what machines send (a POST); anything else meets the usual guards and pages.
+        if request.method != "POST" or request.path_info not in self.paths():
+            return self.get_response(request)
+        match = resolve(request.path_info)
+        request.resolver_match = match
+        return match.func(request, *match.args, **match.kwargs)

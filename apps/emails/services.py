@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from apps.core import retry
+from apps.core.tasks import stores_tasks_in_database
 from apps.emails.models import EmailEvent, EmailKind, EmailRecord, EmailStatus
 from apps.emails.rendering import render_email
 from apps.orders.models import Order, OrderStatus
@@ -82,27 +84,36 @@ def queue_order_email(
     reason, a link), handed over by the app that caused it and frozen now: a text that
     differs by language is a {"ar": …, "en": …} dict (`apps.core.i18n.in_each_language`).
 
-    Call it inside the transaction that made the change. The same (order, kind, cause) a
-    second time — a redelivered webhook — returns None and sends nothing."""
+    Call it inside the transaction that made the change, holding the order's row lock (as
+    every service that changes an order does): the same (order, kind, cause) a second time
+    — a redelivered webhook — returns None and sends nothing, and the lock is what keeps
+    two deliveries from both passing the check (the unique constraint is the backstop)."""
     language = order.language if order.language in ("ar", "en") else settings.LANGUAGE_CODE[:2]
     if kind in EmailKind.for_staff():
         language = settings.SHOP_STAFF_ALERT_LANGUAGE[:2]
-    # get_or_create inserts in a savepoint: a lost insert race finds the winner's row.
-    record, created = EmailRecord.objects.get_or_create(
+    cause = cause[:120]
+    if EmailRecord.objects.filter(order=order, kind=kind, cause=cause).exists():
+        return None
+    record = EmailRecord.objects.create(
         order=order,
         kind=kind,
-        cause=cause[:120],
-        defaults={
-            "to": recipients_for(order=order, kind=kind),
-            "language": language,
-            "data": facts or {},
-        },
+        cause=cause,
+        to=recipients_for(order=order, kind=kind),
+        language=language,
+        data=facts or {},
     )
-    if not created:
-        return None
     record_id = record.pk
-    transaction.on_commit(lambda: _enqueue(record_id))
+    if _tasks_in_database():
+        _enqueue(record_id)  # a task row: committed with the record, or rolled back with it
+    else:
+        transaction.on_commit(lambda: _enqueue(record_id))
     return record
+
+
+def _tasks_in_database() -> bool:
+    from apps.emails.tasks import send_email_task
+
+    return stores_tasks_in_database(send_email_task.get_backend())
 
 
 def _enqueue(record_id: int, *, run_after: datetime | None = None) -> None:
@@ -127,8 +138,8 @@ def backoff(attempts: int) -> timedelta:
     """Base, 2x, 4x, 8x ... after the 1st, 2nd, 3rd, 4th failed attempt, never more than
     EMAIL_RETRY_MAX_DELAY_SECONDS (with the defaults: 1 min doubling up to 128 min, then
     4 hours each time)."""
-    delay = settings.EMAIL_RETRY_BACKOFF_SECONDS * 2 ** min(max(attempts - 1, 0), 30)
-    return timedelta(seconds=min(delay, settings.EMAIL_RETRY_MAX_DELAY_SECONDS))
+    return retry.backoff(attempts, base_seconds=settings.EMAIL_RETRY_BACKOFF_SECONDS,
+                         max_seconds=settings.EMAIL_RETRY_MAX_DELAY_SECONDS)
 
 
 def send_email(record_id: int, *, force: bool = False) -> str:

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.cart.models import Cart
 from apps.cart.services import clear_cart
+from apps.catalog.cache import stock_moved
 from apps.catalog.models import Product
 from apps.core.money import quantize
 from apps.orders.models import (
@@ -168,6 +170,8 @@ def place_order(
                     _("Not enough stock for %(name)s. Please lower the quantity.")
                     % {"name": line.product.names()[contact.language]}
                 )
+        # The last unit sold: catalog pages say "out of stock" as soon as this commits.
+        stock_moved({line.product_id: -line.quantity for line in lines})
 
         totals = compute_totals(
             lines=[(line.product.price, line.quantity) for line in lines], city=address["city"]
@@ -234,7 +238,10 @@ def transition_order(
     `refund_failed=True` also allows REFUND_FAILED_TRANSITIONS (back from refunded or
     partially refunded after Stripe failed a refund that had succeeded); the caller gives
     StatusReason.REFUND_FAILED."""
-    with transaction.atomic():
+    # Inside a caller's transaction, no savepoint of its own: every refusal is raised
+    # before the first write (the stock reservation rolls back its own), so there is
+    # nothing to undo, and the webhook saves two round trips.
+    with nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status == to_status:
             return order, False
@@ -263,8 +270,10 @@ def _release_stock(order: Order) -> None:
     """Give an order's reserved units back to stock, once. Caller holds the order row lock."""
     if order.stock_released:
         return
-    for line in order.lines.order_by("product_id"):
+    lines = list(order.lines.order_by("product_id"))
+    for line in lines:
         Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+    stock_moved({line.product_id: line.quantity for line in lines})
     order.stock_released = True
     order.save(update_fields=["stock_released", "updated_at"])
 
@@ -301,12 +310,14 @@ def _reserve_stock_again(order: Order) -> None:
     if not order.stock_released:
         return
     with transaction.atomic():
-        for line in order.lines.order_by("product_id"):
+        lines = list(order.lines.order_by("product_id"))
+        for line in lines:
             reserved = Product.objects.filter(
                 pk=line.product_id, stock__gte=line.quantity
             ).update(stock=F("stock") - line.quantity)
             if not reserved:
                 raise OutOfStock(f"{order.number}: {line.sku} is no longer in stock")
+        stock_moved({line.product_id: -line.quantity for line in lines})
     order.stock_released = False
     order.save(update_fields=["stock_released", "updated_at"])
 

@@ -272,8 +272,8 @@ class Refund(models.Model):
 
 
 class StripeEvent(models.Model):
-    """Every Stripe event we accepted, stored by its id before it is acted on: a redelivery
-    finds the row and changes nothing."""
+    """Every Stripe event we accepted, stored by its id before it is applied (by the worker,
+    webhooks.apply_stored_event): a redelivery finds the row and changes nothing."""
 
     stripe_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)
@@ -286,10 +286,13 @@ class StripeEvent(models.Model):
     )
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
-    # Null while not (successfully) processed. A failed handling is rolled back and recorded
-    # here with its error, so staff can see it and re-run it (and Stripe's retry processes it).
+    # Null while not applied yet. A failed application is rolled back and recorded here with
+    # its error: a transient one with the time of its next try (`retry_at`), a permanent one
+    # without, for staff to re-run after a fix.
     processed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Stripe event")

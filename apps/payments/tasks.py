@@ -1,10 +1,17 @@
-"""Work done after commit or on a schedule: refund calls to Stripe, expiring unpaid orders.
-(E-mails after a payment: apps.emails.)"""
+"""Work done after commit or on a schedule: applying Stripe events, refund calls to Stripe,
+expiring unpaid orders. (E-mails after a payment: apps.emails.)"""
 
 from django_tasks import task
 
 from apps.payments.services.reconciliation import expire_unpaid_orders
 from apps.payments.services.refunds import execute_refund
+from apps.payments.webhooks import apply_stored_event
+
+
+@task()
+def apply_stripe_event_task(stripe_event_id: str) -> str:
+    """Apply a Stripe event the webhook stored (webhooks.accept_event)."""
+    return apply_stored_event(stripe_event_id=stripe_event_id)
 
 
 @task()

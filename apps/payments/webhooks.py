@@ -1,22 +1,29 @@
-"""Stripe webhooks: verify the signature, store the event by its Stripe id, handle it.
+"""Stripe webhooks: verify the signature, store the event by its Stripe id and queue its
+application; the worker applies it.
 
 `process_webhook` is what the HTTP endpoint calls, and what the offline sandbox's signed
-deliveries call: the same verification for both.
+deliveries call: the same verification for both. Its answer is Stripe's only concern, so it
+does as little as can make the event safe (Stripe's advice: answer fast, work later):
 
 * Bad, missing or stale (> 300 s) signature -> 400, nothing stored.
-* The event is inserted by its Stripe id first, in the same transaction as its handling: a
-  concurrent or later delivery of the same event waits on / hits the unique id and answers
-  200 without doing anything.
-* Handlers are dispatched from an explicit dict; unknown types are stored, logged, 200.
-* An event from the other Stripe mode (`livemode` not the key's) is stored, not applied, and
-  the payment it is about is held for staff (services.review).
-* Faults are told apart, so one bad event cannot make Stripe retry it for three days:
-  - transient (the database unreachable or a lock timeout, Stripe unreachable): the whole
-    transaction rolls back (event row included) and the answer is 500, so Stripe retries;
-  - permanent (a signed event that can never be processed: JSON nested absurdly deep or not
-    JSON at all, NUL characters, missing or ill-typed fields, any handler error that is not
-    transient): rolled back too, then stored, sanitized, as failed with its reason and
-    answered 200. Staff see it in the admin's Stripe events and can re-run it after a fix.
+* `accept_event`: one transaction inserts the event by its unique id and queues its
+  application (with the database task backend the task is a row of the same transaction:
+  both commit or neither). A redelivery finds the id (in this process without even a
+  query) and answers 200 doing nothing; a concurrent one waits on the unique id, fails it
+  and answers 200. A database fault here rolls back and answers 500: Stripe retries.
+* `apply_stored_event` (the worker's task; inline with the immediate backend): locks the
+  event's row, runs its handler (dispatched from an explicit dict; unknown types are
+  acknowledged) and marks it processed, all in one transaction, so a late or repeated event
+  changes nothing twice. An event from the other Stripe mode (`livemode` not the key's) is
+  not applied and the payment it is about is held for staff (services.review).
+* Faults are told apart, so one bad event cannot poison anything:
+  - permanent (a signed event that can never be applied: JSON nested absurdly deep or not
+    JSON at all, NUL characters, missing or ill-typed fields, found before it is queued;
+    or any handler error that is not transient): stored, sanitized, as failed with its
+    reason, answered 200; staff see it in the admin's Stripe events and re-run it after a
+    fix;
+  - transient while applying (the database, a lock timeout): rolled back and retried by the
+    worker with backoff (STRIPE_EVENT_RETRY_*), or by `reconcile_payments`.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +43,8 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from apps.core.retry import backoff
+from apps.core.tasks import runs_tasks_now, stores_tasks_in_database
 from apps.payments import gateway
 from apps.payments.models import Payment, PaymentReview, StripeEvent
 from apps.payments.services import disputes, fulfilment, refund_reports
@@ -122,13 +132,13 @@ def process_webhook(*, payload: bytes, signature_header: str | None) -> WebhookR
         event = json.loads(payload)
     except (ValueError, RecursionError) as exc:
         return _store_unreadable(payload, f"not JSON: {exc}")
-    clean, had_nul = sanitize(event)
-    if had_nul:
-        return _store_failed(clean, "The event contains NUL characters (stored with U+FFFD).")
-    problem = _envelope_problem(clean)
-    if problem:
-        return _store_failed(clean, problem)
-    return process_event(clean)
+    # In JSON a NUL can only be written \u0000 (json.loads refuses a raw one), so an event
+    # without that text has none and need not be walked.
+    if b"\\u0000" in payload:
+        event, had_nul = sanitize(event)
+        if had_nul:
+            return _store_failed(event, "The event contains NUL characters (stored with U+FFFD).")
+    return accept_event(event)
 
 
 _JSON_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
@@ -203,37 +213,184 @@ def _envelope_problem(event: Any) -> str:
     return "; ".join(reason for ok, reason in checks if not ok)
 
 
-def process_event(event: dict[str, Any]) -> WebhookResult:
-    """Store and handle one event (already verified, or read from Stripe's API, or stored
-    and run again by staff)."""
-    problem = _envelope_problem(event)
+def accept_event(event: dict[str, Any]) -> WebhookResult:
+    """Store a verified event (or one read from Stripe's API) by its id and queue its
+    application, both in one transaction; the worker applies it (`apply_stored_event`).
+
+    200 once the event is stored and queued, or when it was stored before (a redelivery);
+    500 with nothing stored when storing or queueing fails (the database, the task table:
+    Stripe retries); a signed event that can never be applied is stored as failed for
+    staff and answered 200."""
+    problem = _envelope_problem(event) or (
+        object_problem(event) if event["type"] in EVENT_HANDLERS else ""
+    )
     if problem:
         return _store_failed(event, problem)
+    if accepted_here.has(event["id"]):
+        return WebhookResult(200, "duplicate")
     try:
-        # Fast path for redeliveries: a processed event never becomes unprocessed. (The
-        # insert below is what makes concurrent first deliveries safe.)
-        if StripeEvent.objects.filter(stripe_id=event["id"],
-                                      processed_at__isnull=False).exists():
+        with transaction.atomic():
+            _store_pending(event)
+            detail = _queue_application(event["id"])
+            if detail not in ("failed", "retrying"):  # applied now, and that failed
+                transaction.on_commit(lambda: accepted_here.add(event["id"]))
+    except DeliveredTwice:
+        accepted_here.add(event["id"])
+        return _redelivered(event["id"])
+    except Exception:  # noqa: BLE001 - the event was checked: a fault of ours, or of the database
+        logger.exception("Stripe event %s (%s) not stored for now; rolled back for Stripe "
+                         "to retry", event["id"], event["type"])
+        return WebhookResult(500, "temporary error")
+    return WebhookResult(200, detail)
+
+
+def _redelivered(stripe_event_id: str) -> WebhookResult:
+    """A stored event delivered again: nothing to do, unless applying it failed (resent from
+    Stripe's Dashboard after a fix, say): then its application is queued again."""
+    try:
+        failed = StripeEvent.objects.filter(
+            stripe_id=stripe_event_id, processed_at__isnull=True
+        ).exclude(error="").exists()
+        if not failed:
             return WebhookResult(200, "duplicate")
         with transaction.atomic():
-            stored = _store(event)
-            if stored.processed_at is not None:
-                return WebhookResult(200, "duplicate")
-            detail, note = _handle(event)
-            stored.processed_at = timezone.now()
-            stored.error = note
-            stored.save(update_fields=["processed_at", "error"])
-    except TRANSIENT_ERRORS as exc:
-        logger.exception("Stripe event %s (%s) failed for now; rolled back for Stripe to "
-                         "retry", event["id"], event["type"])
-        _record_failure(event, exc)
+            return WebhookResult(200, _queue_application(stripe_event_id))
+    except TRANSIENT_ERRORS:
         return WebhookResult(500, "temporary error")
+
+
+def _store_pending(event: dict[str, Any]) -> StripeEvent:
+    """The event's row, not applied yet. A concurrent delivery of the same event that
+    inserted first makes this insert wait (PostgreSQL) until that one commits, then fail."""
+    try:
+        return StripeEvent.objects.create(
+            stripe_id=event["id"],
+            type=event["type"],
+            livemode=bool(event.get("livemode")),
+            api_version=str(event.get("api_version") or "")[:40],
+            stripe_created=event["created"],
+            payment_intent_id=payment_intent_of(event),
+            payload=event,
+        )
+    except IntegrityError:
+        raise DeliveredTwice(event["id"]) from None
+
+
+def _queue_application(stripe_event_id: str) -> str:
+    """Queue `apply_stored_event` for the event being stored. A backend whose tasks are rows
+    of this database gets the task in the same transaction (the event and its task commit
+    together, or neither); the immediate backend applies it here and now (inside a
+    savepoint: the event stays stored if applying fails). Any other backend gets it after
+    commit. Returns what the answer says: the outcome when applied now, else "queued"."""
+    from apps.payments.tasks import apply_stripe_event_task
+
+    backend = apply_stripe_event_task.get_backend()
+    if not (stores_tasks_in_database(backend) or runs_tasks_now(backend)):
+        transaction.on_commit(lambda: apply_stripe_event_task.enqueue(stripe_event_id))
+        return "queued"
+    result = apply_stripe_event_task.enqueue(stripe_event_id)
+    return result.return_value if result.is_finished and result.return_value else "queued"
+
+
+def apply_stored_event(*, stripe_event_id: str) -> str:
+    """Apply a stored event: its handler and the event's `processed_at`, in one transaction
+    that holds the event's row lock (so two workers never apply it at the same time).
+
+    Returns the outcome: "processed", "ignored", "ignored (livemode)", "duplicate" (applied
+    before), "retrying" (a transient fault: rolled back, retried with backoff) or "failed"
+    (a permanent fault: rolled back, kept for staff with its error)."""
+    payload: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.select_for_update().filter(
+                stripe_id=stripe_event_id
+            ).first()
+            if stored is None:
+                return "unknown"
+            if stored.processed_at is not None:
+                return "duplicate"
+            payload = stored.payload
+            problem = _envelope_problem(payload)  # one stored as unreadable stays so
+            if problem:
+                raise UnprocessableEvent(problem)
+            detail, note = _handle(payload)
+            stored.processed_at, stored.error, stored.retry_at = timezone.now(), note, None
+            stored.save(update_fields=["processed_at", "error", "retry_at"])
+    except TRANSIENT_ERRORS as exc:
+        logger.exception("Stripe event %s failed for now; rolled back, to be retried",
+                         stripe_event_id)
+        accepted_here.discard(stripe_event_id)  # a redelivery may queue it again
+        _schedule_retry(stripe_event_id, exc)
+        return "retrying"
     except Exception as exc:  # noqa: BLE001 - any other fault is permanent, see the docstring
-        logger.exception("Stripe event %s (%s) cannot be processed; stored as failed",
-                         event["id"], event["type"])
-        _record_failure(event, exc)
-        return WebhookResult(200, "failed; stored for staff")
-    return WebhookResult(200, detail)
+        logger.exception("Stripe event %s cannot be processed; kept as failed for staff",
+                         stripe_event_id)
+        accepted_here.discard(stripe_event_id)
+        _record_failure(payload or {"id": stripe_event_id, "type": "", "created": 0}, exc)
+        return "failed"
+    return detail
+
+
+def _schedule_retry(stripe_event_id: str, exc: Exception) -> None:
+    """After a transient fault: the error and the time of the next try on the event's row,
+    and a task for then when the backend can wait (else `reconcile_payments` retries it)."""
+    from apps.payments.tasks import apply_stripe_event_task
+
+    try:
+        with transaction.atomic():
+            stored = StripeEvent.objects.select_for_update().get(stripe_id=stripe_event_id)
+            if stored.processed_at is not None:
+                return
+            stored.attempts += 1
+            stored.retry_at = timezone.now() + backoff(
+                stored.attempts,
+                base_seconds=settings.STRIPE_EVENT_RETRY_BACKOFF_SECONDS,
+                max_seconds=settings.STRIPE_EVENT_RETRY_MAX_DELAY_SECONDS,
+            )
+            stored.error = _error_text(exc)
+            stored.save(update_fields=["attempts", "retry_at", "error"])
+            if apply_stripe_event_task.get_backend().supports_defer:
+                run_after = stored.retry_at
+                transaction.on_commit(lambda: apply_stripe_event_task.using(
+                    run_after=run_after).enqueue(stripe_event_id))
+    except Exception:
+        logger.exception("Could not schedule the retry of Stripe event %s (the next "
+                         "reconcile_payments run retries it)", stripe_event_id)
+
+
+class DeliveredTwice(Exception):
+    """Another delivery of the same event stored it first."""
+
+
+class AcceptedEvents:
+    """The ids of events this process has stored (committed), newest kept: a redelivery is
+    answered without a query. Only a shortcut: a process that has not seen an event tries
+    to insert it, and the unique id decides."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: dict[str, None] = {}
+        self._lock = threading.Lock()
+
+    def has(self, event_id: str) -> bool:
+        return event_id in self._ids
+
+    def add(self, event_id: str) -> None:
+        with self._lock:
+            self._ids[event_id] = None
+            while len(self._ids) > self.size:
+                del self._ids[next(iter(self._ids))]
+
+    def discard(self, event_id: str) -> None:
+        with self._lock:
+            self._ids.pop(event_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+
+
+accepted_here = AcceptedEvents()
 
 
 def _handle(event: dict[str, Any]) -> tuple[str, str]:
@@ -310,29 +467,14 @@ def payment_intent_of(event: dict[str, Any]) -> str:
     return str(value)[:255] if isinstance(value, str) else ""
 
 
-def _store(event: dict[str, Any]) -> StripeEvent:
-    """Insert the event row, or lock the existing one (another delivery of the same event:
-    on PostgreSQL the insert waits until that one commits or rolls back)."""
-    try:
-        with transaction.atomic():
-            return StripeEvent.objects.create(
-                stripe_id=event["id"],
-                type=event["type"],
-                livemode=bool(event.get("livemode")),
-                api_version=str(event.get("api_version") or "")[:40],
-                stripe_created=event["created"],
-                payment_intent_id=payment_intent_of(event),
-                payload=event,
-            )
-    except IntegrityError:
-        return StripeEvent.objects.select_for_update().get(stripe_id=event["id"])
+def _error_text(exc: Exception) -> str:
+    return sanitize("".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000])[0]
 
 
 def _record_failure(event: dict[str, Any], exc: Exception) -> None:
-    """Keep the failure on the event's row for staff (best effort: the database may be what
-    failed)."""
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-    text = sanitize(text)[0]
+    """Keep a permanent failure on the event's row for staff (best effort: the database may
+    be what failed). No retry is due: staff re-run it after a fix."""
+    text = _error_text(exc)
     try:
         with transaction.atomic():
             row, created = StripeEvent.objects.get_or_create(
@@ -348,16 +490,19 @@ def _record_failure(event: dict[str, Any], exc: Exception) -> None:
                 },
             )
             if not created and row.processed_at is None:
-                row.error = text
-                row.save(update_fields=["error"])
+                row.error, row.retry_at = text, None
+                row.save(update_fields=["error", "retry_at"])
     except Exception:
         logger.exception("Could not record the failure of Stripe event %s", event["id"])
 
 
 def reprocess_event(*, stripe_event_id: str) -> WebhookResult:
-    """Staff: run a stored event that failed again (a processed one stays a no-op)."""
-    stored = StripeEvent.objects.get(stripe_id=stripe_event_id)
-    return process_event(stored.payload)
+    """Staff: apply a stored event that failed, now (a processed one stays a no-op).
+    Raises StripeEvent.DoesNotExist for an id that is not stored."""
+    StripeEvent.objects.get(stripe_id=stripe_event_id)
+    outcome = apply_stored_event(stripe_event_id=stripe_event_id)
+    failed = outcome in ("failed", "retrying")
+    return WebhookResult(500 if failed else 200, outcome)
 
 
 def _store_failed(event: Any, reason: str) -> WebhookResult:

@@ -68,7 +68,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Stripe's webhook straight to its view: none of what follows concerns a machine.
+    "apps.core.middleware.MachineEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors' catalog pages straight from memory; before everything that reads
+    # sessions, languages or cookies. (A cached page keeps the headers it was stored with.)
+    "apps.core.pagecache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,6 +92,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# URL names of the endpoints only machines call (MachineEndpointMiddleware).
+MACHINE_ENDPOINTS = ["stripe_webhook"]
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -167,13 +174,31 @@ if REDIS_URL:
         "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL},
         "shared": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
                    "KEY_PREFIX": "shared"},
+        "pages": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
+                  "KEY_PREFIX": "pages"},
     }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "shared": {"BACKEND": "apps.core.cache.DatabaseCache", "LOCATION": "shop_cache",
                    "OPTIONS": {"MAX_ENTRIES": 100_000}},
+        # Each process keeps its own copy of the pages; their versions are shared (below).
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                  "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 5_000}},
     }
+# The page cache for anonymous visitors' catalog pages (apps/core/pagecache.py): where pages
+# are kept, and the registry of their tags' versions that every process reads: a file on one
+# machine, Redis across machines. SHOP_RELEASE (e.g. the git commit) keeps a new release
+# from serving the previous one's pages out of Redis.
+PAGE_CACHE = {
+    "ENABLED": env.bool("PAGE_CACHE_ENABLED", default=True),
+    "STORE": "pages",
+    "VERSIONS": env("PAGE_CACHE_VERSIONS", default="cache:shared" if REDIS_URL
+                    else f"file:{VAR_DIR / 'page-cache' / 'versions.json'}"),
+    "TIMEOUT": 24 * 60 * 60,
+    "RELEASE": env("SHOP_RELEASE", default=""),
+}
+if not REDIS_URL:
     # django-ratelimit only knows Django's own database cache, whose increment is not atomic;
     # apps.core.cache.DatabaseCache makes it atomic.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
@@ -359,6 +384,11 @@ STRIPE_CONNECT_TIMEOUT = env.float("STRIPE_CONNECT_TIMEOUT", default=5.0)
 STRIPE_READ_TIMEOUT = env.float("STRIPE_READ_TIMEOUT", default=20.0)
 # Seconds a webhook signature stays valid (Stripe's own default).
 STRIPE_WEBHOOK_TOLERANCE = 300
+# A stored event whose application hit a transient fault (the database, a lock timeout) is
+# tried again by the worker after 30 s, 1 min, 2 min ... at most an hour apart.
+STRIPE_EVENT_RETRY_BACKOFF_SECONDS = env.int("STRIPE_EVENT_RETRY_BACKOFF_SECONDS", default=30)
+STRIPE_EVENT_RETRY_MAX_DELAY_SECONDS = env.int("STRIPE_EVENT_RETRY_MAX_DELAY_SECONDS",
+                                               default=60 * 60)
 # A staff refund above this amount (in the shop currency's major units) waits until another
 # staff member with `payments.approve_refund` approves it before it is sent to Stripe.
 REFUND_APPROVAL_THRESHOLD = Decimal(env("REFUND_APPROVAL_THRESHOLD", default="1000.00"))

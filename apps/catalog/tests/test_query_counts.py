@@ -1,4 +1,5 @@
-"""Listing pages cost the same number of SQL queries however many products they show."""
+"""Pages cost a fixed number of SQL queries however many products they show (measured with
+the page cache off: what the first visitor after a change costs)."""
 
 from decimal import Decimal
 
@@ -9,6 +10,17 @@ from django.test.utils import CaptureQueriesContext
 from apps.catalog.tests.factories import ImageFactory, ProductFactory, create_product_page
 
 pytestmark = pytest.mark.django_db
+
+
+# The fixed cost of each page rendered (not from the page cache). Wagtail's routing: the
+# site, the locale, the page and its ancestors, the view restrictions; then the page's own:
+# home: featured products and categories with their images and renditions;
+# category: its count, products, images and renditions (the English listing also links
+# the Arabic originals);
+# product: its product, image, the translation for the language switch, shipping terms;
+# cart: the session, the cart, its lines with their products, images and renditions, the
+# page links, shipping terms, the badge, the site.
+QUERIES = {"home": 10, "category ar": 12, "category en": 13, "product": 13, "cart": 10}
 
 
 def queries_to_render(client, url: str) -> int:
@@ -43,7 +55,7 @@ def test_category_page_queries_do_not_grow_with_products(client, pictured_catalo
     add_products(catalog, 7)
     with_ten = queries_to_render(client, url)
 
-    assert with_ten == with_three
+    assert with_ten == with_three == QUERIES[f"category {language}"]
 
 
 def test_home_page_queries_do_not_grow_with_products(client, pictured_catalog):
@@ -52,7 +64,7 @@ def test_home_page_queries_do_not_grow_with_products(client, pictured_catalog):
     add_products(pictured_catalog, 7)
     with_ten = queries_to_render(client, "/ar/")
 
-    assert with_ten == with_three
+    assert with_ten == with_three == QUERIES["home"]
 
 
 def test_product_page_queries_do_not_grow_with_the_catalog(client, pictured_catalog):
@@ -62,7 +74,7 @@ def test_product_page_queries_do_not_grow_with_the_catalog(client, pictured_cata
     add_products(pictured_catalog, 7)
     with_ten = queries_to_render(client, url)
 
-    assert with_ten == with_three
+    assert with_ten == with_three == QUERIES["product"]
 
 
 def test_cart_queries_do_not_grow_with_lines(client, pictured_catalog):
@@ -76,7 +88,7 @@ def test_cart_queries_do_not_grow_with_lines(client, pictured_catalog):
         client.post(catalog.add_url(product), {"quantity": "1"})
     with_five = queries_to_render(client, "/ar/cart/")
 
-    assert with_five == with_one
+    assert with_five == with_one == QUERIES["cart"]
 
 
 def test_search_queries_do_not_grow_with_results(client, pictured_catalog):

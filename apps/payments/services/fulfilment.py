@@ -38,7 +38,12 @@ from apps.payments.services.refund_reports import (
 )
 from apps.payments.services.refunds import queue_refund
 from apps.payments.services.review import hold_for_review, money_problem
-from apps.payments.services.states import lock_payment, move_payment, status_from_intent
+from apps.payments.services.states import (
+    lock_payment,
+    lock_payment_of_intent,
+    move_payment,
+    status_from_intent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +68,28 @@ def apply_payment_intent(
     retrieve). Returns None for an intent that is not ours.
     """
     observed_at = observed_at if observed_at is not None else int(time.time())
-    found = payment_for_intent(payment_intent)
-    if found is None:
-        logger.info("PaymentIntent %s is not one of ours; ignored", payment_intent.get("id"))
-        return None
-    with transaction.atomic():
-        order, payment = lock_payment(found.pk)
+    # Part of the caller's transaction when there is one (the webhook's): no savepoint,
+    # an error here fails the whole event.
+    with transaction.atomic(savepoint=False):
+        locked = lock_payment_of_intent(payment_intent["id"])
+        if locked is None:
+            found = payment_for_intent(payment_intent)  # adopts one that names our order
+            if found is None:
+                logger.info("PaymentIntent %s is not one of ours; ignored",
+                            payment_intent.get("id"))
+                return None
+            locked = lock_payment(found.pk)
+        order, payment = locked
         problem = _problem_of_intent(payment, payment_intent)
         if problem is not None:
             hold_for_review(order, payment, reason=problem[0], reported=problem[1])
             return FulfilmentResult(payment=payment, order=order)
         _apply_intent(payment, payment_intent, observed_at=observed_at)
-        payment.save()
-        return settle(order, payment)
+        settlement = payment.settlement
+        result = settle(order, payment)
+        if payment.settlement == settlement:  # settle saves the payment when it settles it
+            payment.save()
+        return result
 
 
 def _problem_of_intent(payment: Payment, intent: dict[str, Any]):
@@ -165,11 +179,9 @@ def _record_attempt(
     brand: str = "",
     last4: str = "",
 ) -> None:
-    """One row per confirmation outcome, however many times it is reported. Caller holds
-    the payment lock, so the existence check cannot race."""
-    if PaymentAttempt.objects.filter(dedup_key=key).exists():
-        return
-    attempt = PaymentAttempt.objects.create(
+    """One row per confirmation outcome, however many times it is reported (the unique
+    `dedup_key`; one INSERT that does nothing when the row exists)."""
+    attempt = PaymentAttempt(
         payment=payment,
         dedup_key=key,
         status=status,
@@ -180,14 +192,17 @@ def _record_attempt(
         card_brand=brand,
         card_last4=last4,
     )
-    # A new failed attempt on an order still awaiting payment: tell the shopper, with a link
-    # back to the payment page. (Callers hold the order lock, so the status is current.)
+    PaymentAttempt.objects.bulk_create([attempt], ignore_conflicts=True)
+    # A failed attempt on an order still awaiting payment: tell the shopper, with a link
+    # back to the payment page; once per attempt (the e-mail's cause is the attempt's key).
+    # Callers hold the order lock, so the status is current.
     if status == PaymentStatus.FAILED and payment.order.status == OrderStatus.PENDING_PAYMENT:
         notifications.payment_failed(payment.order, attempt)
 
 
 def settle(order: Order, payment: Payment) -> FulfilmentResult:
-    """Decide, once, what money that arrived does to its order. Caller holds both locks."""
+    """Decide, once, what money that arrived does to its order, and save the payment when it
+    does (all of it: the caller's changes too). Caller holds both locks."""
     if payment.status not in PAID_STATUSES or payment.settlement:
         return FulfilmentResult(payment=payment, order=order)
     if order.status == OrderStatus.PENDING_PAYMENT:
@@ -215,7 +230,7 @@ def settle(order: Order, payment: Payment) -> FulfilmentResult:
     if fully_refunded:
         # The money went back before it was applied (e.g. refunded in the Dashboard).
         payment.settlement = Settlement.MONEY_RETURNED
-        payment.save(update_fields=["settlement", "updated_at"])
+        payment.save()
         return FulfilmentResult(payment=payment, order=order)
     # Paid or shipped already, by another payment.
     return _refund_instead(order, payment, Settlement.REFUND_DUPLICATE, RefundReason.DUPLICATE)
@@ -223,7 +238,7 @@ def settle(order: Order, payment: Payment) -> FulfilmentResult:
 
 def _paid(order: Order, payment: Payment) -> FulfilmentResult:
     payment.settlement = Settlement.PAID_ORDER
-    payment.save(update_fields=["settlement", "updated_at"])
+    payment.save()
     notifications.order_confirmed(order, payment)
     logger.info("Order %s paid by %s", order.number, payment.stripe_payment_intent_id)
     return FulfilmentResult(payment=payment, order=order, order_paid_now=True)
@@ -231,7 +246,7 @@ def _paid(order: Order, payment: Payment) -> FulfilmentResult:
 
 def _refund_instead(order: Order, payment: Payment, settlement: str, reason: str):
     payment.settlement = settlement
-    payment.save(update_fields=["settlement", "updated_at"])
+    payment.save()
     refund = queue_refund(
         payment,
         amount=payment.amount - payment.amount_refunded,

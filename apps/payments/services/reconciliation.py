@@ -24,7 +24,7 @@ from apps.payments.models import (
 )
 from apps.payments.services.fulfilment import apply_payment_intent, refresh_payment
 from apps.payments.services.refunds import execute_refund
-from apps.payments.webhooks import process_event
+from apps.payments.webhooks import accept_event, apply_stored_event
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +108,9 @@ class ReconcileReport:
 def reconcile_payments(*, days: int = 3, stale_minutes: int = 10) -> ReconcileReport:
     """Catch up with Stripe after downtime or lost webhooks. Safe to run any time.
 
-    1. Events Stripe could not deliver (it keeps them 30 days) and events we stored but
-       failed to handle are processed through the same code as webhooks.
+    1. Events Stripe could not deliver (it keeps them 30 days) are accepted as webhooks
+       are; events stored but not applied (failed, waiting for a retry or for the worker)
+       are applied now.
     2. Open payments not updated for `stale_minutes` are re-read from Stripe.
     3. Open PaymentIntents of cancelled orders are canceled (an expired reservation).
     4. Refund requests that never reached Stripe are sent.
@@ -121,22 +122,26 @@ def reconcile_payments(*, days: int = 3, stale_minutes: int = 10) -> ReconcileRe
     except gateway.PaymentGatewayError as exc:
         undelivered = []
         report.errors.append(f"listing events: {exc}")
-    processed = set(
+    stored = set(
         StripeEvent.objects.filter(
-            stripe_id__in=[event["id"] for event in undelivered], processed_at__isnull=False
+            stripe_id__in=[event["id"] for event in undelivered]
         ).values_list("stripe_id", flat=True)
     )
-    failed_here = list(
-        StripeEvent.objects.filter(processed_at__isnull=True).values_list("payload", flat=True)
+    not_applied = list(
+        StripeEvent.objects.filter(processed_at__isnull=True).values("stripe_id", "stripe_created")
     )
-    # Oldest first, as they happened.
-    for event in sorted([*undelivered, *failed_here], key=lambda item: item["created"]):
-        if event["id"] in processed or event["id"] in report.events_processed:
-            continue
-        result = process_event(event)
-        (report.events_processed if result.status_code == 200 else report.events_failed).append(
-            event["id"]
-        )
+    # Oldest first, as they happened: events Stripe could not deliver are stored (and
+    # applied, or queued) as a webhook would; stored events not applied yet are applied now.
+    work = [(event["created"], event["id"], event) for event in undelivered
+            if event["id"] not in stored]
+    work += [(row["stripe_created"], row["stripe_id"], None) for row in not_applied]
+    for _created, event_id, event in sorted(work, key=lambda item: (item[0], item[1])):
+        if event is not None:
+            result = accept_event(event)
+            ok = result.status_code == 200 and not result.detail.startswith("failed")
+        else:
+            ok = apply_stored_event(stripe_event_id=event_id) not in ("failed", "retrying")
+        (report.events_processed if ok else report.events_failed).append(event_id)
 
     stale = timezone.now() - timedelta(minutes=stale_minutes)
     for payment in Payment.objects.filter(

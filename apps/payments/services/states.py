@@ -94,9 +94,26 @@ def move_payment(
 
 def lock_payment(payment_id: int) -> tuple[Order, Payment]:
     """Lock the payment's order, then the payment (the fixed order). Inside atomic()."""
-    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
-    order = Order.objects.select_for_update().get(pk=order_id)
+    order = Order.objects.select_for_update(of=("self",)).get(payments__pk=payment_id)
     payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment.order = order  # the locked row, not a second read
+    return order, payment
+
+
+def lock_payment_of_intent(payment_intent_id: str) -> tuple[Order, Payment] | None:
+    """lock_payment for the payment of a PaymentIntent id (None when there is none), in as
+    few round trips: it is the first thing every webhook about a payment does."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(payments__stripe_payment_intent_id=payment_intent_id)
+        .first()
+    )
+    if order is None:
+        return None
+    payment = Payment.objects.select_for_update().get(
+        stripe_payment_intent_id=payment_intent_id
+    )
+    payment.order = order
     return order, payment
 
 

@@ -22,6 +22,17 @@ def _postgres_only(request):
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 
+@pytest.fixture(autouse=True)
+def _forget_processed_events():
+    """Each test's database starts empty: so must the webhook's memory of processed events
+    (a real shop's events are never unprocessed again)."""
+    from apps.payments.webhooks import accepted_here
+
+    accepted_here.clear()
+    yield
+    accepted_here.clear()
+
+
 def stripe_signature(payload: str, secret: str, timestamp: int | None = None) -> str:
     """Stripe-Signature as Stripe sends it: t=<unix time>,v1=<HMAC-SHA256 of "t.payload">."""
     timestamp = int(time.time()) if timestamp is None else timestamp
