@@ -42,8 +42,8 @@ def media_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _isolated_media(request, media_dir):
     """Uploaded images and renditions go to a throwaway folder, never to var/ (browser tests
-    choose their own, which their live server serves)."""
-    if "live_server" in request.fixturenames:
+    choose their own, which their live server serves, and their seeded catalog keeps)."""
+    if "live_server" in request.fixturenames or "seeded" in request.fixturenames:
         return
     request.getfixturevalue("settings").MEDIA_ROOT = media_dir
 

@@ -14,6 +14,8 @@ THREE_D_SECURE = "4000002500003155"
 THREE_D_SECURE_REQUIRED = "4000002760003184"
 # Pays; a refund of it is accepted, then fails ("asynchronous refund failure").
 REFUND_FAILS = "4000000000005126"
+# Pays; then the card holder's bank disputes the payment as fraudulent.
+DISPUTED = "4000000000000259"
 
 
 def spaced(number: str) -> str:

@@ -20,6 +20,9 @@ class Behaviour(StrEnum):
     # (Stripe may show the refund as succeeded before it fails; the sandbox keeps it pending
     # until it fails, the case the shop must never count as refunded.)
     REFUND_FAILS = "refund_fails"
+    # Stripe's "fraudulent dispute" card: the payment succeeds, then the card holder's bank
+    # disputes it (`charge.dispute.created`, status needs_response).
+    DISPUTED = "disputed"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ TEST_CARDS: dict[str, TestCard] = {
         TestCard(numbers.THREE_D_SECURE, "visa", Behaviour.THREE_D_SECURE),
         TestCard(numbers.THREE_D_SECURE_REQUIRED, "visa", Behaviour.THREE_D_SECURE),
         TestCard(numbers.REFUND_FAILS, "visa", Behaviour.REFUND_FAILS),
+        TestCard(numbers.DISPUTED, "visa", Behaviour.DISPUTED),
     ]
 }
 
@@ -78,6 +82,7 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_authenticationRequired": numbers.THREE_D_SECURE_REQUIRED,
     "pm_card_authenticationRequiredOnSetup": numbers.THREE_D_SECURE,
     "pm_card_refundFail": numbers.REFUND_FAILS,
+    "pm_card_createDispute": numbers.DISPUTED,
 }
 
 # What Stripe says to the card holder for each decline code (error.message).

@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from requests.structures import CaseInsensitiveDict
 
-from apps.stripe_sandbox import server
+from apps.stripe_sandbox import contract, server
 
 
 class SandboxHTTPClient(stripe.HTTPClient):
@@ -24,6 +25,9 @@ class SandboxHTTPClient(stripe.HTTPClient):
 
     def request(self, method, url, headers, post_data=None):
         self.requests_made.append((method.upper(), url))
+        # What Stripe would not refuse but the shop must always send (contract.py).
+        contract.recorded.add(method.upper(), urlsplit(url).path,
+                              contract.header_problems(method, dict(headers or {})))
         try:
             status, body, response_headers = server.handle(method, url, dict(headers or {}),
                                                            post_data)

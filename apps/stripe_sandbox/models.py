@@ -28,6 +28,11 @@ class SandboxRequest(models.Model):
     tests assert on what reached "Stripe" (one refund call for a double-submitted form,
     none for a refused refund)."""
 
+    SOURCES = [("api", "API (secret key)"), ("browser", "Stripe.js (publishable key)")]
+
+    # Who called: the shop's server through the SDK, or the shopper's browser through
+    # Stripe.js (pay.js), as Stripe's request log tells them apart by key.
+    source = models.CharField(max_length=10, choices=SOURCES, default="api")
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=255, db_index=True)
     idempotency_key = models.CharField(max_length=255, blank=True)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from apps.stripe_sandbox import engine
+from apps.stripe_sandbox import contract, engine
 from apps.stripe_sandbox.engine import Context, StripeErrorResponse, new_id
 from apps.stripe_sandbox.models import SandboxObject, SandboxRequest
 
@@ -231,6 +231,16 @@ def _answer(method: str, url: str, headers: dict[str, str], post_data: Any) -> R
         return error(_fault_response(fault))
 
     params = decode_params(post_data if method == "POST" else parts.query)
+    # Stripe refuses what its API reference does not describe: so does the sandbox.
+    problems = [problem for problem in contract.request_problems(method, path, params)
+                if problem.kind != "endpoint"]
+    if problems:
+        contract.recorded.add(method, path, problems)
+        first = problems[0]
+        return error(StripeErrorResponse(400, first.message, param=first.param or None, code={
+            "unknown_parameter": "parameter_unknown",
+            "missing_parameter": "parameter_missing",
+        }.get(first.kind, "parameter_invalid")))
     route = next(
         ((handler, match) for route_method, pattern, handler in ROUTES
          if route_method == method and (match := pattern.match(path))),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from apps.stripe_sandbox import engine
+from apps.stripe_sandbox import contract, engine
 from apps.stripe_sandbox.events import event_payload
 from apps.stripe_sandbox.models import SandboxObject, SandboxRequest
 from apps.stripe_sandbox.server import inject_fault
@@ -76,3 +76,18 @@ def stripe_faults():
     """stripe_faults(kind="rate_limit" | "api_error" | "connection_error" | ...,
     method="POST", path_prefix="/v1/", times=1): Stripe (or the network) fails that way."""
     return inject_fault
+
+
+@pytest.fixture(autouse=True)
+def _stripe_contract(request):
+    """Every request the test sends to Stripe keeps Stripe's contract (contract.py): its
+    parameters as the SDK types them, the pinned API version, our idempotency key on every
+    change. A test about a broken request takes what it expects with
+    `contract.recorded.take()`."""
+    contract.recorded.take()
+    yield
+    broken = contract.recorded.take()
+    if broken:
+        pytest.fail("Requests to Stripe broke its contract:\n" + "\n".join(
+            f"  {method} {path}: {problem}" for method, path, problem in broken
+        ), pytrace=False)

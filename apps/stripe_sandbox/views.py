@@ -22,6 +22,7 @@ from apps.core.ratelimits import limited
 from apps.payments.messages import failure_message
 from apps.stripe_sandbox import engine
 from apps.stripe_sandbox.cards import LISTED_CARDS, InvalidCardNumber
+from apps.stripe_sandbox.models import SandboxRequest
 from apps.stripe_sandbox.services import (
     StripeErrorResponse,
     sandbox_complete_3ds,
@@ -92,6 +93,26 @@ def confirm_payment_intent(request, intent_id: str) -> JsonResponse:
     """POST /stripe-sandbox/v1/payment_intents/<id>/confirm, as Stripe.js sends it for
     `stripe.confirmPayment`: the card from the element (or the card holder's answer to the
     3-D Secure challenge), authorised by the publishable key and the client secret."""
+    response = _confirm(request, intent_id)
+    # Kept in the request log beside the server's API calls, as Stripe's Dashboard shows
+    # Stripe.js requests: tests read what the browser really sent. Never the whole card
+    # number or the client secret.
+    def clean(value: str) -> str:  # PostgreSQL keeps no NUL in text
+        return value.replace("\x00", "")[:255]
+
+    card = request.POST.get("card_number", "").replace(" ", "")
+    params = {key: clean(request.POST[key]) for key in ("return_url", "three_ds", "locale")
+              if request.POST.get(key)}
+    if card:
+        params["card_last4"] = clean(card[-4:])
+    SandboxRequest.objects.create(
+        source="browser", method="POST", path=clean(f"/v1/payment_intents/{intent_id}/confirm"),
+        params=params, status=response.status_code,
+    )
+    return response
+
+
+def _confirm(request, intent_id: str) -> JsonResponse:
     with translation.override(_language(request)):
         key = request.POST.get("key", "")
         client_secret = request.POST.get("client_secret", "")

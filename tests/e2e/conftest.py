@@ -288,9 +288,11 @@ class Shopper:
         self.lang = lang
         self.bad_responses: list[str] = []
         self.console_errors: list[str] = []
+        self.page_errors: list[str] = []  # uncaught exceptions in the page's scripts
         self.english_on_arabic_pages: dict[str, list[str]] = {}
         page.on("response", self._on_response)
         page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
 
     def _on_response(self, response):
         if response.status >= 400 and response.request.resource_type in {
@@ -410,10 +412,12 @@ class Shopper:
         return values
 
     def assert_clean(self) -> None:
-        """No failed image/CSS/JS requests, no console errors (e.g. CSP violations) and no
-        English words on the Arabic pages screenshotted so far."""
+        """No failed image/CSS/JS requests, no console errors (e.g. CSP violations), no
+        uncaught script errors and no English words on the Arabic pages screenshotted so
+        far."""
         assert not self.bad_responses, self.bad_responses
         assert not self.console_errors, self.console_errors
+        assert not self.page_errors, self.page_errors
         assert not self.english_on_arabic_pages, (
             f"English text on Arabic pages (step: words): {self.english_on_arabic_pages}"
         )

@@ -1,10 +1,13 @@
 """Paying in a real browser through the shop's one payment script, static/payments/pay.js,
 with the offline sandbox's Stripe.js (the same API as Stripe's), then the return page, which
-reads the PaymentIntent on the server. Screenshots: {lang}-{375,1280}-pay.png and friends."""
+reads the PaymentIntent on the server. Each test also reads the sandbox's request log: what
+the shop's server (secret key) and the shopper's browser (Stripe.js, publishable key) really
+sent to "Stripe". Screenshots: {lang}-{375,1280}-pay.png and friends."""
 
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")
 LANGS = pytest.mark.parametrize("lang", ["ar", "en"])
@@ -13,8 +16,47 @@ from apps.payments import stripe_test_cards as cards  # noqa: E402
 
 SUCCEEDS = cards.spaced(cards.SUCCEEDS)
 DECLINED = cards.spaced(cards.DECLINED)
+INSUFFICIENT_FUNDS = cards.spaced(cards.INSUFFICIENT_FUNDS)
 THREE_D_SECURE = cards.spaced(cards.THREE_D_SECURE)
 CONFIRM_CALL = "/stripe-sandbox/v1/payment_intents/"
+
+# What reached the sandbox, as (who, method, path, status, what the browser sent).
+CREATE = ("api", "POST", "/v1/payment_intents", 200, "")
+READ_ON_RETURN = ("api", "GET", "/v1/payment_intents/{pi}", 200, "")
+
+
+def confirm(status: int, sent: str) -> tuple:
+    return ("browser", "POST", "/v1/payment_intents/{pi}/confirm", status, sent)
+
+
+def stripe_requests(shopper, order) -> list[tuple]:
+    """The sandbox's request log for the order's PaymentIntent, oldest first: the server's
+    API calls and Stripe.js's confirmations (card by its last four digits, or the answer to
+    the 3-D Secure challenge)."""
+    from apps.stripe_sandbox.models import SandboxRequest
+
+    intent_id = order.payments.get().stripe_payment_intent_id
+    log = []
+    for request in SandboxRequest.objects.order_by("pk"):
+        if request.path != "/v1/payment_intents" and intent_id not in request.path:
+            continue
+        params = request.params
+        if request.source == "browser":
+            # Stripe.js sends the page's language, and with a card the page's own return
+            # address (the answer to a 3-D Secure challenge continues that confirmation).
+            assert params["locale"] == shopper.lang
+            assert ("card_last4" in params) == ("return_url" in params), params
+            assert "card_last4" in params or "three_ds" in params, params
+            return_page = f"{shopper.base_url}/{shopper.lang}/orders/{order.number}/pay/return/"
+            if "return_url" in params:
+                assert params["return_url"].startswith(return_page + "?token="), params
+        elif request.method == "POST":
+            assert params["metadata"]["order_number"] == order.number
+            assert request.idempotency_key
+        sent = params.get("card_last4") or params.get("three_ds") or ""
+        log.append((request.source, request.method, request.path.replace(intent_id, "{pi}"),
+                    request.status, sent if request.source == "browser" else ""))
+    return log
 
 
 def place_order(shopper, sku: str = "GE-DAT-101"):
@@ -87,6 +129,7 @@ def test_pay_with_the_card_that_succeeds(shopper_factory, lang):
 
     assert_paid(shopper, order)
     shopper.snap("pay-return")
+    assert stripe_requests(shopper, order) == [CREATE, confirm(200, "4242"), READ_ON_RETURN]
     shopper.assert_clean()
 
 
@@ -123,7 +166,80 @@ def test_declined_card_then_retry_in_arabic(shopper_factory):
     assert_paid(shopper, order)
     attempts = list(order.payments.get().attempts.order_by("pk").values_list("status", flat=True))
     assert attempts == ["failed", "succeeded"]
+    assert stripe_requests(shopper, order) == [
+        CREATE, confirm(402, "0002"), confirm(200, "4242"), READ_ON_RETURN,
+    ]
     shopper.assert_clean()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@LANGS
+def test_insufficient_funds_is_told_in_the_shoppers_language(shopper_factory, lang):
+    shopper = shopper_factory(lang)
+    page = shopper.page
+    order = place_order(shopper)
+
+    pay_with(shopper, INSUFFICIENT_FUNDS)
+
+    message = page.locator("#payment-message")
+    message.wait_for(state="visible")
+    assert shopper.norm(message.inner_text()) == shopper.norm(
+        decline_message(lang, "card_declined", "insufficient_funds")
+    )
+    assert page.locator("#pay-button").is_enabled()
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    payment = order.payments.get()
+    assert (payment.status, payment.failure_code, payment.decline_code) == (
+        "failed", "card_declined", "insufficient_funds")
+    assert stripe_requests(shopper, order) == [CREATE, confirm(402, "9995")]
+    shopper.assert_clean()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_double_click_on_pay_confirms_once(shopper_factory):
+    shopper = shopper_factory("ar")
+    page = shopper.page
+    order = place_order(shopper)
+    page.locator(f"input[name=sandbox_card][value='{SUCCEEDS}']").check()
+
+    page.locator("#pay-button").dblclick()
+
+    assert_paid(shopper, order)
+    assert order.payments.get().attempts.count() == 1
+    assert stripe_requests(shopper, order) == [CREATE, confirm(200, "4242"), READ_ON_RETURN]
+    shopper.assert_clean()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_misspelled_confirm_payment_in_pay_js_fails_the_payment_tests(shopper_factory):
+    """The browser tests run the production script: break it as a typo would, and the
+    checks the tests above rely on fail."""
+    shopper = shopper_factory("ar")
+    page = shopper.page
+
+    def broken_pay_js(route):
+        script = route.fetch().text()
+        assert "stripe.confirmPayment(" in script
+        route.fulfill(body=script.replace("stripe.confirmPayment(", "stripe.confirmPaymnt("),
+                      content_type="application/javascript")
+
+    page.route(re.compile(r"/static/payments/pay(\.[0-9a-f]+)?\.js$"), broken_pay_js)
+    order = place_order(shopper)
+
+    page.set_default_timeout(5_000)
+    with pytest.raises((AssertionError, PlaywrightError)):
+        pay_with(shopper, SUCCEEDS)
+        assert_paid(shopper, order)
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    assert stripe_requests(shopper, order) == [CREATE]  # nothing was confirmed
+    assert any("confirmPaymnt is not a function" in error for error in shopper.page_errors)
+    with pytest.raises(AssertionError):
+        shopper.assert_clean()
 
 
 @pytest.mark.e2e
@@ -142,6 +258,9 @@ def test_three_d_secure_challenge(shopper_factory, outcome):
 
     if outcome == "approve":
         assert_paid(shopper, order)
+        assert stripe_requests(shopper, order) == [
+            CREATE, confirm(200, "3155"), confirm(200, "approve"), READ_ON_RETURN,
+        ]
     else:
         message = page.locator("#payment-message")
         message.wait_for(state="visible")
@@ -154,4 +273,8 @@ def test_three_d_secure_challenge(shopper_factory, outcome):
         # The shopper can try again on the same page.
         pay_with(shopper, SUCCEEDS)
         assert_paid(shopper, order)
+        assert stripe_requests(shopper, order) == [
+            CREATE, confirm(200, "3155"), confirm(402, "fail"), confirm(200, "4242"),
+            READ_ON_RETURN,
+        ]
     shopper.assert_clean()

@@ -92,3 +92,18 @@ def test_a_dispute_under_review_is_followed(paid, post_event, committed):
 
     paid.order.refresh_from_db()
     assert paid.order.dispute_status == DisputeStatus.UNDER_REVIEW
+
+
+def test_a_card_its_bank_disputes_reaches_staff_from_stripes_own_event(order, card_holder):
+    """Stripe's "fraudulent dispute" test card: paid, then `charge.dispute.created` arrives
+    through the webhook as Stripe would send it."""
+    payment = start_payment(order=order)
+
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.DISPUTED)
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert (payment.dispute_status, order.dispute_status) == ("needs_response",) * 2
+    assert order in orders_with_open_dispute()
+    assert EmailRecord.objects.filter(order=order, kind=EmailKind.DISPUTE_ALERT).count() == 1

@@ -37,6 +37,7 @@ from apps.stripe_sandbox.engine.core import (
     save,
     store,
 )
+from apps.stripe_sandbox.engine.disputes import open_dispute
 
 PAYMENT_INTENT_PARAMS = {
     "amount", "currency", "metadata", "description", "receipt_email", "expand",
@@ -89,6 +90,7 @@ def create_payment_intent(ctx: Context, params: dict[str, Any]) -> dict[str, Any
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
+        "managed_payments": {"enabled": False},
         "metadata": _metadata(params.get("metadata")),
         "next_action": None,
         "on_behalf_of": None,
@@ -301,14 +303,19 @@ def _charge(
                 "country": card["country"],
                 "exp_month": card["exp_month"],
                 "exp_year": card["exp_year"],
+                "extended_authorization": {"status": "disabled"},
                 "fingerprint": card["fingerprint"],
                 "funding": card["funding"],
+                "incremental_authorization": {"status": "unavailable"},
                 "installments": None,
                 "last4": card["last4"],
                 "mandate": None,
+                "multicapture": {"status": "unavailable"},
                 "network": card["brand"],
                 "network_token": {"used": False},
                 "network_transaction_id": None,
+                "overcapture": {"maximum_amount_capturable": intent["amount"],
+                                "status": "unavailable"},
                 "regulated_status": "unregulated",
                 "three_d_secure": (
                     {
@@ -323,6 +330,7 @@ def _charge(
                     if three_d_secure
                     else None
                 ),
+                "transaction_link_id": None,
                 "wallet": None,
             },
             "type": "card",
@@ -454,6 +462,10 @@ def confirm(
     method = _payment_method(card)
     if card.behaviour in (Behaviour.SUCCEED, Behaviour.REFUND_FAILS):
         return _succeed(ctx, intent, method, three_d_secure=False)
+    if card.behaviour == Behaviour.DISPUTED:
+        intent = _succeed(ctx, intent, method, three_d_secure=False)
+        open_dispute(ctx, intent["latest_charge"])
+        return intent
     if card.behaviour == Behaviour.DECLINE:
         raise _decline(ctx, intent, method, card.decline_code)
     # 3-D Secure: the bank asks the card holder first.

@@ -1,10 +1,12 @@
 """The offline sandbox, driven through the real StripeClient (only its http_client is ours)."""
 
 import json
+import uuid
 
 import pytest
 import stripe
 
+from apps.stripe_sandbox import contract
 from apps.stripe_sandbox.cards import InvalidCardNumber
 from apps.stripe_sandbox.events import event_payload
 from apps.stripe_sandbox.http_client import SandboxHTTPClient
@@ -19,6 +21,11 @@ from apps.stripe_sandbox.services import (
 pytestmark = pytest.mark.django_db
 
 
+def ours() -> dict:
+    """Request options with an idempotency key of ours, as the gateway always sends."""
+    return {"idempotency_key": f"test-{uuid.uuid4().hex}"}
+
+
 def create_intent(stripe_client, amount=12500, key=None, **extra):
     params = {
         "amount": amount,
@@ -28,7 +35,8 @@ def create_intent(stripe_client, amount=12500, key=None, **extra):
         "description": "Order GE-2026-000007",
         **extra,
     }
-    options = {"idempotency_key": key} if key else None
+    # Our own key, as the gateway always sends one (the contract check refuses a POST without).
+    options = {"idempotency_key": key or f"test-intent-{uuid.uuid4().hex}"}
     return stripe_client.v1.payment_intents.create(params, options)
 
 
@@ -63,10 +71,13 @@ def test_same_idempotency_key_same_answer_other_parameters_refused(stripe_client
 
 def test_validation_errors_are_stripe_shaped(stripe_client):
     with pytest.raises(stripe.InvalidRequestError) as missing:
-        stripe_client.v1.payment_intents.create({"currency": "sar"})
+        stripe_client.v1.payment_intents.create({"currency": "sar"},
+                                                {"idempotency_key": "test-missing-amount"})
     assert missing.value.http_status == 400
     assert missing.value.code == "parameter_missing"
     assert missing.value.param == "amount"
+    assert [str(problem) for _m, _p, problem in contract.recorded.take()] == [
+        "Missing required param: amount."]
 
     with pytest.raises(stripe.InvalidRequestError) as unknown:
         stripe_client.v1.payment_intents.retrieve("pi_doesnotexist")
@@ -75,7 +86,8 @@ def test_validation_errors_are_stripe_shaped(stripe_client):
     assert unknown.value.json_body["error"]["type"] == "invalid_request_error"
 
     with pytest.raises(stripe.InvalidRequestError) as kwd:
-        stripe_client.v1.payment_intents.create({"amount": 12345, "currency": "kwd"})
+        stripe_client.v1.payment_intents.create({"amount": 12345, "currency": "kwd"},
+                                                {"idempotency_key": "test-kwd-amount"})
     assert kwd.value.param == "amount"
 
 
@@ -159,7 +171,7 @@ def test_a_paid_intent_cannot_be_confirmed_or_canceled(stripe_client):
     with pytest.raises(StripeErrorResponse):
         sandbox_confirm(intent.id, "4242424242424242")
     with pytest.raises(stripe.InvalidRequestError) as cancel:
-        stripe_client.v1.payment_intents.cancel(intent.id)
+        stripe_client.v1.payment_intents.cancel(intent.id, None, ours())
     assert cancel.value.code == "payment_intent_unexpected_state"
 
 
@@ -176,14 +188,16 @@ def test_server_side_confirmation_with_a_declined_test_card_is_a_card_error(stri
         stripe_client.v1.payment_intents.confirm(
             intent.id, {"payment_method": "pm_card_chargeDeclinedInsufficientFunds",
                         "return_url": "https://shop.example/return"},
+            {"idempotency_key": f"test-confirm-{intent.id}-1"},
         )
 
     assert declined.value.http_status == 402
     assert declined.value.code == "card_declined"
     assert declined.value.error.decline_code == "insufficient_funds"
     assert declined.value.error.payment_intent.status == "requires_payment_method"
-    confirmed = stripe_client.v1.payment_intents.confirm(intent.id,
-                                                         {"payment_method": "pm_card_visa"})
+    confirmed = stripe_client.v1.payment_intents.confirm(
+        intent.id, {"payment_method": "pm_card_visa"},
+        {"idempotency_key": f"test-confirm-{intent.id}-2"})
     assert confirmed.status == "succeeded"
 
 
@@ -191,7 +205,7 @@ def test_cancel(stripe_client):
     intent = create_intent(stripe_client)
 
     canceled = stripe_client.v1.payment_intents.cancel(
-        intent.id, {"cancellation_reason": "abandoned"}
+        intent.id, {"cancellation_reason": "abandoned"}, ours()
     )
 
     assert canceled.status == "canceled"
@@ -204,28 +218,30 @@ def test_refunds_full_partial_and_too_much(stripe_client, django_capture_on_comm
     sandbox_confirm(intent.id, "4242424242424242")
 
     with django_capture_on_commit_callbacks(execute=True):
-        part = stripe_client.v1.refunds.create({"payment_intent": intent.id, "amount": 2500})
+        part = stripe_client.v1.refunds.create({"payment_intent": intent.id, "amount": 2500},
+                                               ours())
     assert part.id.startswith("re_")
     assert part.status == "pending"
     assert stripe_client.v1.refunds.retrieve(part.id).status == "succeeded"  # settled
     with pytest.raises(stripe.InvalidRequestError) as too_much:
-        stripe_client.v1.refunds.create({"payment_intent": intent.id, "amount": 10001})
+        stripe_client.v1.refunds.create({"payment_intent": intent.id, "amount": 10001},
+                                        ours())
     assert too_much.value.param == "amount"
 
-    rest = stripe_client.v1.refunds.create({"payment_intent": intent.id})
+    rest = stripe_client.v1.refunds.create({"payment_intent": intent.id}, ours())
     assert rest.amount == 10000
     charge = stripe_client.v1.payment_intents.retrieve(
         intent.id, {"expand": ["latest_charge"]}).latest_charge
     assert (charge.amount_refunded, charge.refunded) == (12500, True)
     with pytest.raises(stripe.InvalidRequestError) as again:
-        stripe_client.v1.refunds.create({"payment_intent": intent.id})
+        stripe_client.v1.refunds.create({"payment_intent": intent.id}, ours())
     assert again.value.code == "charge_already_refunded"
 
 
 def test_an_unpaid_intent_cannot_be_refunded(stripe_client):
     intent = create_intent(stripe_client)
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.refunds.create({"payment_intent": intent.id})
+        stripe_client.v1.refunds.create({"payment_intent": intent.id}, ours())
 
 
 def test_events_emitted_listed_newest_first_and_paginated(stripe_client,
@@ -234,7 +250,7 @@ def test_events_emitted_listed_newest_first_and_paginated(stripe_client,
     sandbox_confirm(intent.id, "4000000000000002")
     sandbox_confirm(intent.id, "4242424242424242")
     with django_capture_on_commit_callbacks(execute=True):
-        stripe_client.v1.refunds.create({"payment_intent": intent.id})
+        stripe_client.v1.refunds.create({"payment_intent": intent.id}, ours())
 
     listed = stripe_client.v1.events.list({"limit": 100})
     types = [event.type for event in listed.data]
@@ -293,10 +309,10 @@ def test_update_amount_and_metadata_while_unpaid(stripe_client):
     intent = create_intent(stripe_client)
 
     updated = stripe_client.v1.payment_intents.update(
-        intent.id, {"amount": 15000, "metadata": {"order_number": "", "note": "x"}})
+        intent.id, {"amount": 15000, "metadata": {"order_number": "", "note": "x"}}, ours())
 
     assert updated.amount == 15000
     assert updated.metadata.to_dict() == {"order_id": "7", "note": "x"}
     sandbox_confirm(intent.id, "4242424242424242")
     with pytest.raises(stripe.InvalidRequestError):
-        stripe_client.v1.payment_intents.update(intent.id, {"amount": 100})
+        stripe_client.v1.payment_intents.update(intent.id, {"amount": 100}, ours())
