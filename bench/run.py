@@ -99,6 +99,13 @@ def deployment_environment(*, database_url: str, media_root: Path) -> tuple[dict
         "EMAIL_FILE_PATH": str(VAR / "mail"),
         "DEFAULT_FROM_EMAIL": "Gulf Emperor <orders@bench.example>",
         "ANYMAIL_WEBHOOK_SECRET": "bench:secret",
+        # The seller's details every tax invoice carries (required in production).
+        "SHOP_NAME_AR": "الإمبراطور الخليجي",
+        "SHOP_NAME_EN": "Gulf Emperor",
+        "SHOP_VAT_NUMBER": "300000000000003",
+        "SHOP_CR_NUMBER": "1010000000",
+        "SHOP_ADDRESS_AR": "طريق الملك فهد، حي العليا، الرياض 12211",
+        "SHOP_ADDRESS_EN": "King Fahd Road, Al Olaya, Riyadh 12211",
         # The offline Stripe, never an account: no key, the sandbox allowed in production.
         "STRIPE_SECRET_KEY": "",
         "STRIPE_PUBLISHABLE_KEY": "",

@@ -50,6 +50,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("apps.cart.urls")),
     path("", include("apps.orders.urls")),
+    path("", include("apps.invoices.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.users.urls")),
     # Wagtail's catch-all page serving comes last.

@@ -90,6 +90,8 @@ def _facts(record: EmailRecord, order: Order, lang: str) -> dict[str, Any]:
     facts: dict[str, Any] = {"kind": record.kind, "currency": order.currency, **data}
     if data.get("pay_path"):
         facts["pay_url"] = absolute_url(data["pay_path"])
+    if data.get("document_path"):
+        facts["document_url"] = absolute_url(data["document_path"])
     for key in ("refund_amount", "refunded_total", "kept", "paid"):
         if data.get(key) not in (None, ""):
             facts[key] = Decimal(str(data[key]))

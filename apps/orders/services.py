@@ -106,17 +106,24 @@ def cart_fingerprint(cart: Cart) -> str:
     )
 
 
-def next_order_number() -> str:
-    """A human-friendly, unique order number, e.g. GE-2026-000042.
+def next_counter_value(name: str) -> int:
+    """The next value of a gapless sequence (order numbers, tax document numbers).
 
     The counter row is incremented by one UPDATE, which holds the row lock until our
-    transaction commits: two checkouts cannot read the same value.
+    transaction commits: two transactions cannot read the same value, and one that rolls
+    back gives its value back (no gap). Call it late in the transaction: it serialises
+    every other transaction taking a value of the same sequence until commit.
     """
-    updated = OrderNumberCounter.objects.filter(name="order").update(value=F("value") + 1)
+    updated = OrderNumberCounter.objects.filter(name=name).update(value=F("value") + 1)
     if not updated:
-        OrderNumberCounter.objects.get_or_create(name="order")
-        OrderNumberCounter.objects.filter(name="order").update(value=F("value") + 1)
-    value = OrderNumberCounter.objects.get(name="order").value
+        OrderNumberCounter.objects.get_or_create(name=name)
+        OrderNumberCounter.objects.filter(name=name).update(value=F("value") + 1)
+    return OrderNumberCounter.objects.get(name=name).value
+
+
+def next_order_number() -> str:
+    """A human-friendly, unique order number, e.g. GE-2026-000042."""
+    value = next_counter_value("order")
     year = timezone.localdate().year
     return f"{settings.ORDER_NUMBER_PREFIX}-{year}-{value:06d}"
 

@@ -33,6 +33,12 @@ def zone_for_city(city: str | None) -> ShippingZone | None:
     return next((zone for zone in zones if zone.is_default), None)
 
 
+def vat_included(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """The VAT inside a VAT-inclusive amount, rounded to the currency's decimals: the one
+    rounding of VAT (order totals, invoice lines, credit notes)."""
+    return quantize(amount * rate / (1 + rate), currency)
+
+
 def compute_totals(*, lines: Iterable[tuple[Decimal, int]], city: str | None) -> Totals:
     """Totals for (unit price incl. VAT, quantity) lines shipped to `city`.
 
@@ -52,5 +58,5 @@ def compute_totals(*, lines: Iterable[tuple[Decimal, int]], city: str | None) ->
     shipping = quantize_charge(shipping, currency)
     total = subtotal + shipping
     rate = settings.SHOP_VAT_RATE
-    vat_amount = quantize(total * rate / (1 + rate), currency)
+    vat_amount = vat_included(total, rate, currency)
     return Totals(currency, subtotal, shipping, total, rate, vat_amount, free_from)

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "apps.pricing",
     "apps.cart",
     "apps.orders",
+    "apps.invoices",
     "apps.emails",
     "apps.payments",
     "apps.backoffice",

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ANYMAIL, EMAIL_BACKEND, SHOP_BASE_URL, STRIPE_SANDBOX, env
+from .base import ANYMAIL, EMAIL_BACKEND, SHOP_BASE_URL, SHOP_IDENTITY, STRIPE_SANDBOX, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -83,3 +83,15 @@ if not ANYMAIL.get("WEBHOOK_SECRET"):
         "ANYMAIL_WEBHOOK_SECRET (\"user:long-random-password\") is required: without it "
         "anymail accepts unauthenticated posts on its tracking webhooks (/anymail/...)."
     )
+
+# Tax invoices carry the seller's own details, never the demo's: each is required, and the
+# VAT number, the names (QR code) and the CR number must be valid (apps/invoices/zatca.py).
+from apps.invoices.zatca import seller_problems  # noqa: E402
+
+SHOP_IDENTITY = {**SHOP_IDENTITY, **{key: env(setting) for key, setting in (
+    ("name_ar", "SHOP_NAME_AR"), ("name_en", "SHOP_NAME_EN"),
+    ("vat_number", "SHOP_VAT_NUMBER"), ("commercial_registration", "SHOP_CR_NUMBER"),
+    ("address_ar", "SHOP_ADDRESS_AR"), ("address_en", "SHOP_ADDRESS_EN"),
+)}}
+if seller_problems(SHOP_IDENTITY):
+    raise ImproperlyConfigured(" ".join(seller_problems(SHOP_IDENTITY)))

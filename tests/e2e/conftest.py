@@ -276,6 +276,8 @@ _VISIBLE_TEXT = """
 # mobile-number pattern in hints and the currency code.
 _LATIN_ALLOWED = re.compile(
     r"GE-[A-Z]{3}-\d{3}|GE-\d{4}-\d{6}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|05X+|\bSAR\b"
+    # Tax document numbers and UUIDs: codes, not words.
+    r"|\b(?:INV|CRN|DBN)-\d{4}-\d{6}\b|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b"
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -41,6 +42,7 @@ from apps.backoffice.views.common import (
     language_name,
 )
 from apps.core.money import format_money
+from apps.invoices.views import render_document
 from apps.orders.models import DisputeStatus, Order, OrderStatus
 from apps.payments import gateway
 from apps.payments.models import PaymentStatus, RefundStatus
@@ -92,6 +94,7 @@ class OrderInspectView(InspectView):
     template_name = "backoffice/order_inspect.html"
     refund_url_name = None
     decide_url_name = None
+    document_url_name = None
 
     def get_object(self, queryset=None):
         return get_object_or_404(Order.objects.select_related("user"), pk=self.pk)
@@ -148,6 +151,8 @@ class OrderInspectView(InspectView):
             can_refund=self.can_refund(),
             decide_url_name=self.decide_url_name,
             timeline=order_timeline(order),
+            tax_documents=list(order.tax_documents.all()),
+            document_url_name=self.document_url_name,
         )
         return context
 
@@ -315,6 +320,7 @@ class OrderViewSet(ReadOnlyViewSet):
         return super().get_inspect_view_kwargs(
             refund_url_name=self.get_url_name("refund"),
             decide_url_name="shop_refunds:decide",
+            document_url_name=self.get_url_name("document"),
             **kwargs,
         )
 
@@ -325,7 +331,22 @@ class OrderViewSet(ReadOnlyViewSet):
             inspect_url_name=self.get_url_name("inspect"),
         )
 
+    @property
+    def document_view(self):
+        permission = self.permission_policy
+
+        def view(request, pk: int, number: str):
+            # Whoever may see the order in the admin may see its tax documents.
+            if not permission.user_has_any_permission(request.user, ["view", "change"]):
+                raise PermissionDenied
+            order = get_object_or_404(Order, pk=pk)
+            return render_document(request, order, number,
+                                   back_url=reverse(self.get_url_name("inspect"), args=[pk]))
+
+        return view
+
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("refund/<int:pk>/", self.refund_view, name="refund"),
+            path("documents/<int:pk>/<str:number>/", self.document_view, name="document"),
         ]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from apps.invoices.tests.seller import PRODUCTION_SELLER_ENV
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 
 
@@ -39,6 +41,8 @@ def production_env(**overrides: str) -> dict[str, str]:
         "POSTMARK_SERVER_TOKEN": secrets.token_hex(18),
         "DEFAULT_FROM_EMAIL": "Gulf Emperor <orders@shop.example>",
         "ANYMAIL_WEBHOOK_SECRET": "anymail:" + secrets.token_urlsafe(24),
+        # ...and the seller's own details for its tax invoices.
+        **PRODUCTION_SELLER_ENV,
     }
     env.update(overrides)
     return env
@@ -95,3 +99,23 @@ def test_a_demo_shop_may_keep_its_mail_on_disk_when_it_says_so():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"SHOP_VAT_NUMBER": "300000000000004"}, "SHOP_VAT_NUMBER must be 15 digits"),
+    ({"SHOP_VAT_NUMBER": "31012239350000"}, "SHOP_VAT_NUMBER must be 15 digits"),
+    ({"SHOP_CR_NUMBER": " "}, "SHOP_CR_NUMBER"),
+    ({"SHOP_NAME_AR": "م" * 64}, "SHOP_NAME_AR is 128 UTF-8 bytes"),
+])
+def test_production_refuses_seller_details_no_tax_invoice_may_carry(overrides, named):
+    result = manage("check", **production_env(**overrides))
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_production_refuses_to_start_on_the_demo_sellers_details():
+    env = production_env()
+    del env["SHOP_VAT_NUMBER"]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "SHOP_VAT_NUMBER" in result.stderr

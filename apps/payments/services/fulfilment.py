@@ -28,7 +28,7 @@ from apps.payments.models import (
     RefundReason,
     Settlement,
 )
-from apps.payments.services import notifications
+from apps.payments.services import notifications, tax_documents
 from apps.payments.services.intents import payment_for_intent
 from apps.payments.services.refund_reports import (
     apply_charge_refunded,
@@ -239,7 +239,9 @@ def settle(order: Order, payment: Payment) -> FulfilmentResult:
 def _paid(order: Order, payment: Payment) -> FulfilmentResult:
     payment.settlement = Settlement.PAID_ORDER
     payment.save()
-    notifications.order_confirmed(order, payment)
+    # In the transaction that marks the order paid: a rollback takes no invoice number.
+    invoice = tax_documents.invoice_paid_order(order)
+    notifications.order_confirmed(order, payment, invoice)
     logger.info("Order %s paid by %s", order.number, payment.stripe_payment_intent_id)
     return FulfilmentResult(payment=payment, order=order, order_paid_now=True)
 

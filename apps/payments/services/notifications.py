@@ -15,6 +15,7 @@ from apps.core.i18n import in_each_language
 from apps.core.money import quantize
 from apps.emails.models import EmailKind
 from apps.emails.services import queue_order_email
+from apps.invoices.models import TaxDocument
 from apps.orders.models import DisputeStatus, Order
 from apps.payments.messages import failure_message
 from apps.payments.models import Payment, PaymentAttempt, PaymentReview, RefundReason
@@ -38,8 +39,20 @@ def pay_link(order: Order) -> dict[str, str]:
     return in_each_language(link)
 
 
-def order_confirmed(order: Order, payment: Payment) -> None:
-    """The order is paid: the confirmation, once per payment."""
+def document_link(order: Order, document: TaxDocument | None) -> dict[str, Any]:
+    """A tax document's page in each language, through the order's signed guest link."""
+    if document is None:
+        return {}
+
+    def link() -> str:
+        return reverse("invoices:guest_document",
+                       kwargs={"token": order.guest_token, "number": document.number})
+
+    return {"document_number": document.number, "document_path": in_each_language(link)}
+
+
+def order_confirmed(order: Order, payment: Payment, invoice: TaxDocument | None = None) -> None:
+    """The order is paid: the confirmation, with its tax invoice, once per payment."""
     queue_order_email(
         order=order, kind=EmailKind.ORDER_CONFIRMED, cause=f"payment:{payment.pk}",
         facts={
@@ -47,6 +60,7 @@ def order_confirmed(order: Order, payment: Payment) -> None:
             "paid": str(quantize(payment.amount, payment.currency)),
             "currency": payment.currency,
             **_card(payment.card_brand, payment.card_last4),
+            **document_link(order, invoice),
         },
     )
 
@@ -78,9 +92,10 @@ AUTOMATIC_REFUND_REASONS = {
 }
 
 
-def refund_succeeded(order: Order, refund: Refund, figures: RefundFigures) -> None:
+def refund_succeeded(order: Order, refund: Refund, figures: RefundFigures,
+                     credit_note: TaxDocument | None = None) -> None:
     """A refund reached the customer's card: this refund, everything refunded so far and
-    what was paid (the figures the admin shows, as they stand now)."""
+    what was paid (the figures the admin shows, as they stand now), with its credit note."""
     currency = refund.currency
     reason = AUTOMATIC_REFUND_REASONS.get(refund.reason)
     payment = refund.payment
@@ -94,6 +109,7 @@ def refund_succeeded(order: Order, refund: Refund, figures: RefundFigures) -> No
             "currency": currency,
             "refund_reason": in_each_language(lambda: reason) if reason else "",
             **_card(payment.card_brand, payment.card_last4),
+            **document_link(order, credit_note),
         },
     )
 

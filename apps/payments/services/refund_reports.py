@@ -36,7 +36,7 @@ from apps.payments.models import (
     RefundStatus,
     Settlement,
 )
-from apps.payments.services import notifications
+from apps.payments.services import notifications, tax_documents
 from apps.payments.services.states import REFUND_RANK, lock_payment, move_payment
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,8 @@ def refundable_amount(payment: Payment, *, excluding: Refund | None = None) -> D
 
 
 def _refund_changed(order: Order, refund: Refund, *, old_status: str) -> None:
-    """Audit log, restock: what follows a refund's status change reported by Stripe.
-    Called by `upsert_refund` under the order -> payment -> refund locks."""
+    """Audit log, credit note, restock: what follows a refund's status change reported by
+    Stripe. Called by `upsert_refund` under the order -> payment -> refund locks."""
     if refund.status == old_status:
         return
     if old_status == RefundStatus.REQUESTED and refund.idempotency_key:
@@ -109,6 +109,7 @@ def _refund_changed(order: Order, refund: Refund, *, old_status: str) -> None:
         log_refund(order, REFUND_FAILED, refund, error=refund.error)
     elif refund.status == RefundStatus.SUCCEEDED:
         log_refund(order, REFUND_SUCCEEDED, refund)
+        tax_documents.credit_refund(order, refund.payment, refund)
         if refund.restock and restock_order(order_id=order.pk, actor=refund_actor(refund)):
             log_refund(order, ORDER_RESTOCKED, refund, user=refund_actor(refund))
 
@@ -209,7 +210,8 @@ def queue_refund_email(order: Order, row: Refund, *, old_status: str) -> None:
     payment and order moved (`apply_refunded_total`), so the timeline shows the status
     change first, with the figures as they stand at that moment (frozen in the e-mail)."""
     if row.status == RefundStatus.SUCCEEDED and old_status != RefundStatus.SUCCEEDED:
-        notifications.refund_succeeded(order, row, refund_figures(row.payment))
+        notifications.refund_succeeded(order, row, refund_figures(row.payment),
+                                       tax_documents.credit_note_of(row))
 
 
 def refund_failed_after_success(order: Order, payment: Payment, refund: Refund) -> None:
@@ -232,6 +234,7 @@ def refund_failed_after_success(order: Order, payment: Payment, refund: Refund) 
     else:
         target = PaymentStatus.SUCCEEDED
     move_payment(payment, target, observed_at=int(time.time()), refund_failed=True)
+    tax_documents.reverse_refund_credit(refund)
     payment.save(update_fields=["amount_refunded", "status", "stripe_state_at", "updated_at"])
     if payment.settlement != Settlement.PAID_ORDER:
         return

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from apps.invoices.tests.seller import PRODUCTION_SELLER_ENV
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 
 
@@ -28,6 +30,7 @@ def production_settings(code: str | None = None, **env) -> subprocess.CompletedP
         "STRIPE_SECRET_KEY": "",
         "STRIPE_PUBLISHABLE_KEY": "",
         "STRIPE_SANDBOX_IN_PRODUCTION": "0",
+        **PRODUCTION_SELLER_ENV,
         **env,
     })
     code = code or ("import config.settings.production as s; "
