@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.db.models import Prefetch
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -39,6 +40,10 @@ class Product(models.Model):
     )
     is_active = models.BooleanField(_("for sale"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The search index (apps/catalog/search.py): the normalised words of its live pages in
+    # every language, kept up to date when a page, its category or the SKU is saved.
+    search_title = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
 
     panels = [
         FieldPanel("sku"), FieldPanel("price"), FieldPanel("stock"),
@@ -56,6 +61,11 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.pk and kwargs.get("update_fields") is None:
+            refresh_search_index([self.pk])
 
     @property
     def in_stock(self) -> bool:
@@ -129,6 +139,15 @@ class CategoryPage(CachedPageMixin, Page):
     class Meta:
         verbose_name = _("category")
 
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        # Its title is searched with its products (every language's).
+        if self.translation_key:
+            refresh_search_index(ProductPage.objects.filter(
+                path__startswith=self.path, depth=self.depth + 1).values_list(
+                "product_id", flat=True))
+        return result
+
     def cache_tags(self, context) -> set[str]:
         return super().cache_tags(context) | {cache.children_tag(self.pk)} | {
             cache.product_tag(page.product_id) for page in context["products"]
@@ -136,7 +155,10 @@ class CategoryPage(CachedPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        products = with_listing_data(ProductPage.objects.live().child_of(self))
+        sort = request.GET.get("sort", "")
+        in_stock_only = request.GET.get("stock") == "1"
+        products = with_listing_data(listing(ProductPage.objects.live().child_of(self),
+                                             sort=sort, in_stock_only=in_stock_only))
         paginator = Paginator(products, self.products_per_page)
         try:
             page_obj = paginator.page(request.GET.get("page", 1))
@@ -144,6 +166,8 @@ class CategoryPage(CachedPageMixin, Page):
             page_obj = paginator.page(1)
         context["page_obj"] = page_obj
         context["products"] = page_obj.object_list
+        context["sort"] = sort if sort in SORTS else ""
+        context["in_stock_only"] = in_stock_only
         return context
 
 
@@ -163,6 +187,11 @@ class ProductPage(CachedPageMixin, Page):
 
     class Meta:
         verbose_name = _("product page")
+
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        refresh_search_index([self.product_id])
+        return result
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -196,6 +225,44 @@ class ProductPage(CachedPageMixin, Page):
             data["image"] = request.build_absolute_uri(rendition.url)
         # Escape "<" so a title can never close the <script> element.
         return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def refresh_search_index(product_ids) -> None:
+    """Rebuild the search index of these products from their live pages in every language
+    and their categories' titles (apps/catalog/search.py)."""
+    from apps.catalog.search import index_text
+
+    for product_id in set(product_ids):
+        pages = list(ProductPage.objects.live().filter(product_id=product_id))
+        parents = {page.get_parent().id for page in pages}
+        categories = [category.title for category in Page.objects.filter(
+            translation_key__in=Page.objects.filter(id__in=parents).values("translation_key"))]
+        product = Product.objects.filter(pk=product_id).values("sku").first()
+        if product is None:
+            continue
+        Product.objects.filter(pk=product_id).update(
+            search_title=index_text([page.title for page in pages] + [product["sku"]]),
+            search_text=index_text(
+                [page.summary for page in pages]
+                + [strip_tags(page.description) for page in pages] + categories),
+        )
+
+
+SORTS = {
+    "price": ("product__price", "pk"),
+    "-price": ("-product__price", "pk"),
+    "newest": ("-first_published_at", "-pk"),
+}
+
+
+def listing(pages, *, sort: str = "", in_stock_only: bool = False):
+    """Product pages as a shopper lists them: sorted (price up or down, newest) and,
+    when asked, only those in stock."""
+    if in_stock_only:
+        pages = pages.filter(product__is_active=True, product__stock__gt=0)
+    if sort in SORTS:
+        pages = pages.order_by(*SORTS[sort])
+    return pages
 
 
 def with_listing_data(pages):

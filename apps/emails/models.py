@@ -12,6 +12,7 @@ from apps.orders.models import Order
 class EmailKind(models.TextChoices):
     ORDER_CONFIRMED = "order_confirmed", _("Order confirmation")
     PAYMENT_FAILED = "payment_failed", _("Payment failure")
+    PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
     REFUND = "refund", pgettext_lazy("e-mail kind", "Refund")
     DISPUTE_ALERT = "dispute_alert", _("Dispute alert (staff)")
     PAYMENT_REVIEW = "payment_review", _("Payment held for review (staff)")

@@ -41,6 +41,7 @@ RenderedEmail = BilingualMessage
 SUBJECTS = {
     EmailKind.ORDER_CONFIRMED: _("Your order %(number)s is confirmed"),
     EmailKind.PAYMENT_FAILED: _("Payment for order %(number)s did not go through"),
+    EmailKind.PAYMENT_REMINDER: _("Complete your payment for order %(number)s"),
     EmailKind.REFUND: _("Refund for order %(number)s"),
     EmailKind.DISPUTE_ALERT: _("New payment dispute on order %(number)s"),
     EmailKind.PAYMENT_REVIEW: _("Payment held for review on order %(number)s"),

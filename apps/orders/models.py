@@ -151,6 +151,7 @@ class StatusReason(models.TextChoices):
     PAID_AFTER_EXPIRY = "paid_after_expiry", _("Paid after the reservation expired")
     REFUNDED = "refunded", _("Refunded with Stripe")
     REFUND_FAILED = "refund_failed", _("A refund failed after it had succeeded")
+    CANCELLED_BY_CUSTOMER = "cancelled_by_customer", _("Cancelled by the customer")
 
 
 # The sentence for each reason; %(amount)s is formatted from the params' amount + currency.
@@ -164,6 +165,9 @@ STATUS_REASON_SENTENCES = {
     StatusReason.REFUNDED: _("Refunded with Stripe (%(payment_intent)s): %(amount)s in total"),
     StatusReason.REFUND_FAILED: _(
         "Stripe refund %(refund)s failed after it had succeeded; refunded now: %(amount)s"
+    ),
+    StatusReason.CANCELLED_BY_CUSTOMER: _(
+        "Cancelled by the customer before paying; the items went back to their cart"
     ),
 }
 

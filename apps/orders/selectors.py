@@ -2,8 +2,9 @@
 
 from django.core import signing
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from apps.orders.models import GUEST_LINK_SALT, Order
+from apps.orders.models import GUEST_LINK_SALT, Order, OrderStatus
 
 
 def orders_of(user) -> QuerySet[Order]:
@@ -21,3 +22,27 @@ def order_for_guest_token(token: str) -> Order | None:
     except signing.BadSignature:
         return None
     return Order.objects.prefetch_related("lines").filter(public_id=public_id).first()
+
+
+UNPAID_IN_SESSION = "unpaid_orders"
+
+
+def remember_unpaid(request, order: Order) -> None:
+    """This visitor placed `order`: it can find it again from any page until it is paid
+    (a guest has no order list)."""
+    known = [value for value in request.session.get(UNPAID_IN_SESSION, [])
+             if value != str(order.public_id)]
+    request.session[UNPAID_IN_SESSION] = [str(order.public_id), *known][:5]
+
+
+def unpaid_order_for(request) -> Order | None:
+    """The newest order this visitor (the signed-in customer, or this browser's session)
+    placed that still awaits payment and is still reserved."""
+    awaiting = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT,
+                                    reserved_until__gt=timezone.now())
+    if request.user.is_authenticated:
+        return awaiting.filter(user=request.user).order_by("-created_at").first()
+    known = request.session.get(UNPAID_IN_SESSION) if hasattr(request, "session") else None
+    if not known:
+        return None
+    return awaiting.filter(public_id__in=known).order_by("-created_at").first()

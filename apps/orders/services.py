@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.cart.models import Cart
-from apps.cart.services import clear_cart
+from apps.cart.services import CartError, add_to_cart, clear_cart
 from apps.catalog.cache import stock_moved
 from apps.catalog.models import Product
 from apps.core.money import quantize
@@ -271,6 +271,31 @@ def transition_order(
             reason=reason, params=params or {}, note=note,
         )
     return order, True
+
+
+def cancel_unpaid_order(*, order_id: int, cart: Cart, actor=None) -> Order:
+    """The customer gives up an order that awaits payment: it is cancelled (its stock goes
+    back) and its items go back into `cart`, as much of each as is in stock now. Raises
+    IllegalTransition when it is no longer awaiting payment (paid meanwhile). The caller
+    cancels its open PaymentIntents after commit."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise IllegalTransition(f"{order.number} is {order.status}, not awaiting payment")
+        order, _changed = transition_order(
+            order_id=order.pk, to_status=OrderStatus.CANCELLED, actor=actor,
+            reason=StatusReason.CANCELLED_BY_CUSTOMER,
+        )
+        in_cart = {line.product_id: line.quantity for line in cart.lines.all()}
+        for line in order.lines.select_related("product"):
+            product = Product.objects.get(pk=line.product_id)
+            room = min(line.quantity, product.stock - in_cart.get(line.product_id, 0))
+            if product.is_active and room > 0:
+                try:
+                    add_to_cart(cart=cart, product=product, quantity=room)
+                except CartError:  # over the per-line limit: the rest stays out
+                    continue
+    return order
 
 
 def _release_stock(order: Order) -> None:

@@ -17,7 +17,12 @@ from apps.cart.services import find_cart
 from apps.core.ratelimits import limited
 from apps.orders.forms import CheckoutForm
 from apps.orders.models import Order
-from apps.orders.selectors import order_for_customer, order_for_guest_token, orders_of
+from apps.orders.selectors import (
+    order_for_customer,
+    order_for_guest_token,
+    orders_of,
+    remember_unpaid,
+)
 from apps.orders.services import (
     AlreadyPlaced,
     CheckoutError,
@@ -56,6 +61,7 @@ def _go_to_payment(request, order: Order, *, again: bool = False):
     text = (_("Your order %(number)s was already placed: here is its payment.") if again
             else _("Your order %(number)s is placed: pay now to confirm it."))
     messages.success(request, mark_safe(conditional_escape(text) % {"number": number}))
+    remember_unpaid(request, order)
     pay_url = reverse("payments:pay", kwargs={"number": order.number})
     if order.user_id is None:
         pay_url += "?" + urlencode({"token": order.guest_token})

@@ -1,8 +1,11 @@
+import logging
 from functools import wraps
 from urllib.parse import urlencode
 
 from csp.decorators import csp_update
+
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,15 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.cart.services import get_or_create_cart
+from apps.core.ratelimits import limited
 from apps.orders.models import Order, OrderStatus
 from apps.orders.selectors import order_for_customer, order_for_guest_token
+from apps.orders.services import IllegalTransition, cancel_unpaid_order
 from apps.payments import gateway
 from apps.payments.messages import decline_messages, failure_message
 from apps.payments.models import PaymentStatus
 from apps.payments.services import PaymentNotPossible
 from apps.payments.services.fulfilment import refresh_payment
 from apps.payments.services.intents import start_payment
+from apps.payments.services.reconciliation import cancel_open_payments
 from apps.payments.webhooks import process_webhook
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
@@ -87,7 +96,7 @@ def pay(request, number: str):
     if order is None:
         raise Http404
     token = request.GET.get("token")
-    context = {"order": order, "token": token or "",
+    context = {"order": order, "token": token or "", "hide_unpaid_banner": True,
                "publishable_key": gateway.publishable_key(),
                "stripe_js_url": gateway.stripe_js_url(),
                "generic_error": failure_message(None),
@@ -164,3 +173,35 @@ def pay_return(request, number: str):
         if order.is_awaiting_payment else "",
     }
     return render(request, "payments/pay_return.html", context)
+
+
+@require_POST
+@limited("checkout")
+def cancel_unpaid(request, number: str):
+    """"Cancel and return the items to my cart": the order is cancelled (its stock goes
+    back), its items go back into this visitor's cart, and its open PaymentIntents are
+    cancelled at Stripe after commit, so it can no longer be paid."""
+    order = _order_for_request(request, number)
+    if order is None:
+        raise Http404
+    cart = get_or_create_cart(request)
+    try:
+        order = cancel_unpaid_order(order_id=order.pk, cart=cart,
+                                    actor=request.user if request.user.is_authenticated else None)
+    except IllegalTransition:
+        messages.error(request, _("This order can no longer be cancelled: it is not awaiting "
+                                  "payment any more."))
+        return redirect(_order_page(order, request.POST.get("token")))
+    transaction.on_commit(lambda: _cancel_at_stripe(order))
+    messages.success(request, _("Order %(number)s is cancelled and its items are back in your "
+                                "cart.") % {"number": order.number})
+    return redirect("cart:detail")
+
+
+def _cancel_at_stripe(order: Order) -> None:
+    try:
+        cancel_open_payments(order=order)
+    except gateway.PaymentGatewayError:
+        # reconcile_payments cancels the open intents of cancelled orders later.
+        logger.warning("Order %s: its PaymentIntent could not be cancelled now", order.number,
+                       exc_info=True)

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "apps.core.context_processors.shop",
                 "apps.cart.context_processors.cart_count",
+                "apps.orders.context_processors.unpaid_order",
                 "apps.catalog.context_processors.navigation",
             ],
         },
@@ -335,6 +336,8 @@ SHOP_CURRENCY = env("SHOP_CURRENCY", default="SAR")
 SHOP_VAT_RATE = Decimal(env("SHOP_VAT_RATE", default="0.15"))
 # Minutes an unpaid order keeps its stock before `release_expired_orders` returns it.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=60)
+# One "complete your payment" e-mail this long before an unpaid order's reservation ends.
+PAYMENT_REMINDER_MINUTES_BEFORE = env.int("PAYMENT_REMINDER_MINUTES_BEFORE", default=20)
 ORDER_NUMBER_PREFIX = env("ORDER_NUMBER_PREFIX", default="GE")
 # Absolute links in e-mails (payment retry, order page) start with this.
 SHOP_BASE_URL = env("SHOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -79,6 +79,13 @@ def payment_failed(order: Order, attempt: PaymentAttempt) -> None:
     )
 
 
+def payment_reminder(order: Order) -> None:
+    """The order is still unpaid shortly before its reservation ends: once, with the pay
+    link."""
+    queue_order_email(order=order, kind=EmailKind.PAYMENT_REMINDER, cause="reminder",
+                      facts={"pay_path": pay_link(order)})
+
+
 # Why the shop refunded on its own, in the customer's words (staff refunds need no reason).
 AUTOMATIC_REFUND_REASONS = {
     RefundReason.OUT_OF_STOCK: _(

@@ -8,9 +8,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.emails.models import EmailKind
 from apps.orders.models import Order, OrderStatus
 from apps.orders.services import release_expired_orders
 from apps.payments import gateway
@@ -22,6 +24,7 @@ from apps.payments.models import (
     RefundStatus,
     StripeEvent,
 )
+from apps.payments.services import notifications
 from apps.payments.services.fulfilment import apply_payment_intent, refresh_payment
 from apps.payments.services.refunds import execute_refund
 from apps.payments.webhooks import accept_event, apply_stored_event
@@ -52,6 +55,27 @@ def cancel_open_payments(*, order: Order) -> list[Payment]:
         if result is not None:
             done.append(result.payment)
     return done
+
+
+def send_payment_reminders(*, now: datetime | None = None) -> list[str]:
+    """One "complete your payment" e-mail for each order still unpaid when its reservation
+    has PAYMENT_REMINDER_MINUTES_BEFORE minutes left (run with the expiry, every minute).
+    An order paid or cancelled first is no longer awaiting payment, so it never gets one;
+    the e-mail's cause makes it once per order."""
+    now = now or timezone.now()
+    due = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, reserved_until__gt=now,
+        reserved_until__lte=now + timedelta(minutes=settings.PAYMENT_REMINDER_MINUTES_BEFORE),
+    ).exclude(email_records__kind=EmailKind.PAYMENT_REMINDER)
+    reminded = []
+    for order_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status != OrderStatus.PENDING_PAYMENT:
+                continue  # paid or cancelled meanwhile
+            notifications.payment_reminder(order)
+            reminded.append(order.number)
+    return reminded
 
 
 @dataclass

@@ -3,15 +3,16 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from apps.payments.services.reconciliation import expire_unpaid_orders
+from apps.payments.services.reconciliation import expire_unpaid_orders, send_payment_reminders
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Cancel unpaid orders whose stock reservation expired, return their stock and cancel "
-        "their open Stripe PaymentIntents."
+        "Remind customers of unpaid orders shortly before their reservation ends; cancel "
+        "unpaid orders whose stock reservation expired, return their stock and cancel their "
+        "open Stripe PaymentIntents."
     )
 
     def add_arguments(self, parser):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         while True:
             try:
                 report = expire_unpaid_orders()
+                reminded = send_payment_reminders()
             except Exception:
                 if not every:
                     raise
@@ -40,6 +42,9 @@ class Command(BaseCommand):
                         f"Canceled {len(report.payments_canceled)} PaymentIntent(s). "
                         f"{' '.join(report.payments_canceled)}"
                     )
+                if reminded:
+                    self.stdout.write(f"Sent {len(reminded)} payment reminder(s). "
+                                      f"{' '.join(reminded)}")
                 for error in report.errors:
                     self.stderr.write(f"Left for reconcile_payments: {error}")
             if not every:
