@@ -134,3 +134,16 @@ class LoginForm(WagtailLoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["password"].label = _("Password")
+
+
+class ShipmentForm(forms.Form):
+    """What staff enter when an order leaves with a carrier."""
+
+    carrier = forms.CharField(label=_("Carrier"), max_length=80,
+                              help_text=_("For example SMSA, Aramex, SPL or DHL."))
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=80,
+                                      widget=forms.TextInput(attrs={"dir": "ltr"}))
+    tracking_url = forms.URLField(label=_("Tracking link"), max_length=500, required=False,
+                                  assume_scheme="https",
+                                  widget=forms.URLInput(attrs={"dir": "ltr"}),
+                                  help_text=_("The carrier's page for this shipment, if any."))

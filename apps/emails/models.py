@@ -13,6 +13,7 @@ class EmailKind(models.TextChoices):
     ORDER_CONFIRMED = "order_confirmed", _("Order confirmation")
     PAYMENT_FAILED = "payment_failed", _("Payment failure")
     PAYMENT_REMINDER = "payment_reminder", _("Payment reminder")
+    ORDER_SHIPPED = "order_shipped", _("Shipping notice")
     REFUND = "refund", pgettext_lazy("e-mail kind", "Refund")
     DISPUTE_ALERT = "dispute_alert", _("Dispute alert (staff)")
     PAYMENT_REVIEW = "payment_review", _("Payment held for review (staff)")

@@ -42,6 +42,7 @@ SUBJECTS = {
     EmailKind.ORDER_CONFIRMED: _("Your order %(number)s is confirmed"),
     EmailKind.PAYMENT_FAILED: _("Payment for order %(number)s did not go through"),
     EmailKind.PAYMENT_REMINDER: _("Complete your payment for order %(number)s"),
+    EmailKind.ORDER_SHIPPED: _("Your order %(number)s is on its way"),
     EmailKind.REFUND: _("Refund for order %(number)s"),
     EmailKind.DISPUTE_ALERT: _("New payment dispute on order %(number)s"),
     EmailKind.PAYMENT_REVIEW: _("Payment held for review on order %(number)s"),

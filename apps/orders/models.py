@@ -20,6 +20,7 @@ class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
     PAID = "paid", _("Paid")
     FULFILLED = "fulfilled", _("Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
     REFUNDED = "refunded", _("Refunded")
     CANCELLED = "cancelled", _("Cancelled")
@@ -92,6 +93,7 @@ class Order(SaudiAddressFields):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         ordering = ["-created_at", "-pk"]
+        permissions = [("ship_order", "Can mark orders shipped and delivered")]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_not_negative"),
         ]
@@ -152,6 +154,8 @@ class StatusReason(models.TextChoices):
     REFUNDED = "refunded", _("Refunded with Stripe")
     REFUND_FAILED = "refund_failed", _("A refund failed after it had succeeded")
     CANCELLED_BY_CUSTOMER = "cancelled_by_customer", _("Cancelled by the customer")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", pgettext_lazy("order status", "Delivered")
 
 
 # The sentence for each reason; %(amount)s is formatted from the params' amount + currency.
@@ -169,7 +173,28 @@ STATUS_REASON_SENTENCES = {
     StatusReason.CANCELLED_BY_CUSTOMER: _(
         "Cancelled by the customer before paying; the items went back to their cart"
     ),
+    StatusReason.SHIPPED: _("Shipped with %(carrier)s, tracking number %(tracking_number)s"),
+    StatusReason.DELIVERED: _("Delivered to the customer"),
 }
+
+
+class Shipment(models.Model):
+    """How an order travels: the carrier, its tracking number and link, and when it was
+    shipped and delivered (staff enter them; the order's status moves with them)."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment",
+                                 verbose_name=_("order"))
+    carrier = models.CharField(_("carrier"), max_length=80)
+    tracking_number = models.CharField(_("tracking number"), max_length=80)
+    tracking_url = models.URLField(_("tracking link"), max_length=500, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
 
 
 class OrderStatusChange(models.Model):

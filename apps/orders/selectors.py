@@ -3,6 +3,8 @@
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.orders.models import GUEST_LINK_SALT, Order, OrderStatus
 
@@ -46,3 +48,19 @@ def unpaid_order_for(request) -> Order | None:
     if not known:
         return None
     return awaiting.filter(public_id__in=known).order_by("-created_at").first()
+
+
+def order_progress(order: Order) -> list[dict]:
+    """The stages a customer follows (placed, paid, shipped, delivered), each with the time
+    it was reached (None while ahead). Empty for a cancelled order or one never paid."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING_PAYMENT):
+        return []
+    paid = order.status_changes.filter(to_status=OrderStatus.PAID).order_by("created_at").first()
+    shipment = getattr(order, "shipment", None) if hasattr(order, "shipment") else None
+    return [
+        {"key": "placed", "label": _("Placed"), "at": order.created_at},
+        {"key": "paid", "label": _("Paid"), "at": paid.created_at if paid else None},
+        {"key": "shipped", "label": _("Shipped"), "at": shipment.shipped_at if shipment else None},
+        {"key": "delivered", "label": pgettext_lazy("order status", "Delivered"),
+         "at": shipment.delivered_at if shipment else None},
+    ]

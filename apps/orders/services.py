@@ -23,6 +23,7 @@ from apps.orders.models import (
     OrderNumberCounter,
     OrderStatus,
     OrderStatusChange,
+    Shipment,
     StatusReason,
 )
 from apps.pricing.selectors import compute_totals
@@ -37,9 +38,14 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
         OrderStatus.FULFILLED, OrderStatus.CANCELLED,
         OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED,
     },
-    OrderStatus.FULFILLED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
+    OrderStatus.FULFILLED: {
+        OrderStatus.DELIVERED, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED,
+    },
+    OrderStatus.DELIVERED: {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED},
     # A partly refunded order may still ship (one line refunded, the rest sent).
-    OrderStatus.PARTIALLY_REFUNDED: {OrderStatus.FULFILLED, OrderStatus.REFUNDED},
+    OrderStatus.PARTIALLY_REFUNDED: {
+        OrderStatus.FULFILLED, OrderStatus.DELIVERED, OrderStatus.REFUNDED,
+    },
     OrderStatus.REFUNDED: set(),
     OrderStatus.CANCELLED: set(),
 }
@@ -296,6 +302,45 @@ def cancel_unpaid_order(*, order_id: int, cart: Cart, actor=None) -> Order:
                 except CartError:  # over the per-line limit: the rest stays out
                     continue
     return order
+
+
+class ShippingError(Exception):
+    """The order cannot be marked so; the message is for staff."""
+
+
+def mark_shipped(*, order_id: int, carrier: str, tracking_number: str, tracking_url: str = "",
+                 actor=None) -> Shipment:
+    """Staff handed a paid order to a carrier: its shipment is recorded and it moves to
+    shipped (with the carrier and tracking number in its history). The caller queues the
+    customer's e-mail in the same transaction."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if Shipment.objects.filter(order=order).exists():
+            raise ShippingError(_("This order has already been shipped."))
+        if not may_move(order.status, OrderStatus.FULFILLED):
+            raise ShippingError(_("Only a paid order can be shipped."))
+        shipment = Shipment.objects.create(order=order, carrier=carrier.strip(),
+                                           tracking_number=tracking_number.strip(),
+                                           tracking_url=tracking_url.strip())
+        transition_order(order_id=order.pk, to_status=OrderStatus.FULFILLED, actor=actor,
+                         reason=StatusReason.SHIPPED,
+                         params={"carrier": shipment.carrier,
+                                 "tracking_number": shipment.tracking_number})
+    return shipment
+
+
+def mark_delivered(*, order_id: int, actor=None) -> Shipment:
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        shipment = Shipment.objects.filter(order=order).first()
+        if shipment is None or shipment.delivered_at is not None:
+            raise ShippingError(_("Only a shipped order can be marked delivered."))
+        shipment.delivered_at = timezone.now()
+        shipment.save(update_fields=["delivered_at"])
+        if may_move(order.status, OrderStatus.DELIVERED):
+            transition_order(order_id=order.pk, to_status=OrderStatus.DELIVERED, actor=actor,
+                             reason=StatusReason.DELIVERED)
+    return shipment
 
 
 def _release_stock(order: Order) -> None:

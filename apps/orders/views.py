@@ -20,6 +20,7 @@ from apps.orders.models import Order
 from apps.orders.selectors import (
     order_for_customer,
     order_for_guest_token,
+    order_progress,
     orders_of,
     remember_unpaid,
 )
@@ -131,7 +132,8 @@ def order_detail(request, number: str):
     order = order_for_customer(user=request.user, number=number)
     if order is None:
         raise Http404
-    return render(request, "orders/order_detail.html", {"order": order})
+    return render(request, "orders/order_detail.html",
+                  {"order": order, "progress": order_progress(order)})
 
 
 @limited("order_link", method="GET")
@@ -139,4 +141,5 @@ def guest_order_detail(request, token: str):
     order = order_for_guest_token(token)
     if order is None:
         raise Http404
-    return render(request, "orders/order_detail.html", {"order": order, "is_guest_link": True})
+    return render(request, "orders/order_detail.html", {
+        "order": order, "is_guest_link": True, "progress": order_progress(order)})

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -23,7 +24,7 @@ from wagtail.admin.views.generic import InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
-from apps.backoffice.forms import RefundForm
+from apps.backoffice.forms import RefundForm, ShipmentForm
 from apps.backoffice.selectors import (
     admin_orders,
     order_payments,
@@ -40,10 +41,13 @@ from apps.backoffice.views.common import (
     email_address,
     forbidden,
     language_name,
+    post_header_button,
 )
 from apps.core.money import format_money
+from apps.emails.notifications import order_shipped
 from apps.invoices.views import render_document
-from apps.orders.models import DisputeStatus, Order, OrderStatus
+from apps.orders.models import DisputeStatus, Order, OrderStatus, Shipment
+from apps.orders.services import ShippingError, mark_delivered, mark_shipped, may_move
 from apps.payments import gateway
 from apps.payments.models import PaymentStatus, RefundStatus
 from apps.payments.services import PaymentNotPossible
@@ -118,6 +122,19 @@ class OrderInspectView(InspectView):
 
     def get_header_buttons(self):
         buttons = list(super().get_header_buttons())
+        order = self.object
+        shipment = Shipment.objects.filter(order=order).first()
+        if self.request.user.has_perm(SHIP_ORDER):
+            if shipment is None and may_move(order.status, OrderStatus.FULFILLED):
+                buttons.append(HeaderButton(
+                    _("Mark shipped"), url=reverse("shop_orders:ship", args=[order.pk]),
+                    icon_name="site", attrs={"data-ship-button": ""},
+                ))
+            elif shipment is not None and shipment.delivered_at is None:
+                buttons.append(post_header_button(
+                    _("Mark delivered"), icon="tick",
+                    url=reverse("shop_orders:deliver", args=[order.pk]), marker="deliver-button",
+                ))
         if self.can_refund():
             buttons.append(HeaderButton(
                 _("Refund"), url=reverse(self.refund_url_name, args=[self.object.pk]),
@@ -152,6 +169,7 @@ class OrderInspectView(InspectView):
             decide_url_name=self.decide_url_name,
             timeline=order_timeline(order),
             tax_documents=list(order.tax_documents.all()),
+            shipment=Shipment.objects.filter(order=order).first(),
             document_url_name=self.document_url_name,
         )
         return context
@@ -178,6 +196,70 @@ class OrderActionView(WagtailAdminTemplateMixin, View):
             {"url": self.order_url, "label": self.order.number},
             {"url": "", "label": self.get_page_title()},
         ]
+
+
+SHIP_ORDER = "orders.ship_order"
+
+
+class OrderShipView(OrderActionView):
+    """"Mark shipped": the carrier, tracking number and link; the order moves to shipped and
+    the customer gets the bilingual shipping e-mail with the tracking link."""
+
+    template_name = "backoffice/ship_form.html"
+    header_icon = "site"
+
+    def dispatch(self, request, pk):
+        self.order = get_object_or_404(Order, pk=pk)
+        if not request.user.has_perm(SHIP_ORDER):
+            return forbidden(request, _("You do not have permission to ship orders."),
+                             self.order_url)
+        return super().dispatch(request, pk)
+
+    def get_page_title(self):
+        return _("Mark shipped")
+
+    def render(self, form: ShipmentForm, status: int = 200):
+        context = self.get_context_data(form=form, order=self.order, order_url=self.order_url,
+                                        action_url=self.request.path)
+        return self.response_class(request=self.request, template=[self.template_name],
+                                   context=context, status=status, using=self.template_engine)
+
+    def get(self, request, pk):
+        return self.render(ShipmentForm())
+
+    def post(self, request, pk):
+        form = ShipmentForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        try:
+            with transaction.atomic():
+                shipment = mark_shipped(order_id=self.order.pk, actor=request.user,
+                                        **form.cleaned_data)
+                order_shipped(Order.objects.get(pk=self.order.pk), shipment)
+        except ShippingError as error:
+            messages.error(request, str(error))
+            return redirect(self.order_url)
+        messages.success(request, _("Order %(number)s is marked shipped; the customer is told "
+                                    "by e-mail.") % {"number": self.order.number})
+        return redirect(self.order_url)
+
+
+def deliver_order(request, pk: int):
+    """"Mark delivered" (POST from the order page's header button)."""
+    order = get_object_or_404(Order, pk=pk)
+    order_url = reverse("shop_orders:inspect", args=[order.pk])
+    if request.method != "POST":
+        return redirect(order_url)
+    if not request.user.has_perm(SHIP_ORDER):
+        return forbidden(request, _("You do not have permission to ship orders."), order_url)
+    try:
+        mark_delivered(order_id=order.pk, actor=request.user)
+    except ShippingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Order %(number)s is marked delivered.")
+                         % {"number": order.number})
+    return redirect(order_url)
 
 
 class OrderRefundView(OrderActionView):
@@ -349,4 +431,8 @@ class OrderViewSet(ReadOnlyViewSet):
         return super().get_urlpatterns() + [
             path("refund/<int:pk>/", self.refund_view, name="refund"),
             path("documents/<int:pk>/<str:number>/", self.document_view, name="document"),
+            path("ship/<int:pk>/", OrderShipView.as_view(
+                index_url_name=self.get_url_name("index"),
+                inspect_url_name=self.get_url_name("inspect")), name="ship"),
+            path("deliver/<int:pk>/", deliver_order, name="deliver"),
         ]
