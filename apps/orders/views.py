@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from apps.cart.selectors import cart_view
 from apps.cart.services import find_cart
+from apps.core.address import City
+from apps.core.money import format_money
 from apps.core.ratelimits import limited
 from apps.orders.forms import CheckoutForm
 from apps.orders.models import Order
@@ -31,6 +33,7 @@ from apps.orders.services import (
     cart_fingerprint,
     place_order,
 )
+from apps.pricing.selectors import compute_totals
 from apps.users.services import save_address_from_checkout
 
 
@@ -114,12 +117,31 @@ def checkout(request):
         data["cart_fingerprint"] = cart_fingerprint(cart)
         form.data = data
     city = form["city"].value() or None
+    shown = cart_view(cart, city=city)
     context = {
         "form": form,
-        "cart": cart_view(cart, city=city),
+        "cart": shown,
+        "city_known": bool(city),
+        "city_totals": _totals_by_city(shown),
         "saved_addresses": user.addresses.all() if user else [],
     }
     return render(request, "orders/checkout.html", context, status=status)
+
+
+def _totals_by_city(shown) -> dict[str, dict[str, str]]:
+    """What the summary shows for each city, formatted as the page formats money, so the
+    checkout script swaps texts as the city changes and never computes a price itself."""
+    lines = [(item.line.product.price, item.line.quantity) for item in shown.items]
+    by_city = {}
+    for code, _label in City.choices:
+        totals = compute_totals(lines=lines, city=code)
+        by_city[code] = {
+            "shipping": format_money(totals.shipping, totals.currency) if totals.shipping
+            else str(_("Free")),
+            "total": format_money(totals.total, totals.currency),
+            "vat": format_money(totals.vat_amount, totals.currency),
+        }
+    return by_city
 
 
 @login_required

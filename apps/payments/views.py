@@ -26,6 +26,7 @@ from apps.payments.services.fulfilment import refresh_payment
 from apps.payments.services.intents import start_payment
 from apps.payments.services.reconciliation import cancel_open_payments
 from apps.payments.webhooks import process_webhook
+from apps.pricing.selectors import delivery_window
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +172,8 @@ def pay_return(request, number: str):
         # "Try again" only while the order can still be paid.
         "retry_url": _with_token(reverse("payments:pay", kwargs={"number": number}), token)
         if order.is_awaiting_payment else "",
+        "delivery_window": delivery_window(order.city),
+        "invoice": order.tax_documents.filter(kind="invoice").first(),
     }
     return render(request, "payments/pay_return.html", context)
 

@@ -19,6 +19,11 @@ class ShippingZone(models.Model):
     is_default = models.BooleanField(
         _("default zone"), default=False, help_text=_("Used for cities no other zone lists.")
     )
+    # Working days from payment to the door, promised on the success page and the order.
+    delivery_days_min = models.PositiveSmallIntegerField(_("delivery from (working days)"),
+                                                         default=2)
+    delivery_days_max = models.PositiveSmallIntegerField(_("delivery up to (working days)"),
+                                                         default=5)
 
     class Meta:
         verbose_name = _("shipping zone")

@@ -60,3 +60,9 @@ def compute_totals(*, lines: Iterable[tuple[Decimal, int]], city: str | None) ->
     rate = settings.SHOP_VAT_RATE
     vat_amount = vat_included(total, rate, currency)
     return Totals(currency, subtotal, shipping, total, rate, vat_amount, free_from)
+
+
+def delivery_window(city: str | None) -> tuple[int, int] | None:
+    """Working days from payment to the door for `city` (its shipping zone's promise)."""
+    zone = zone_for_city(city)
+    return (zone.delivery_days_min, zone.delivery_days_max) if zone else None

@@ -242,7 +242,7 @@ _OVERFLOW = """
   for (const el of document.querySelectorAll("body *")) {
     const box = el.getBoundingClientRect();
     if (box.width && (box.right > width + 1 || box.left < -1)) {
-      if (!el.closest(".category-nav, .visually-hidden, .skip-link")) {
+      if (!el.closest(".category-nav, .visually-hidden, .skip-link, .lines-scroll")) {
         const classes = el.className ? "." + String(el.className).split(" ").join(".") : "";
         wide.push(el.tagName.toLowerCase() + classes);
       }

@@ -33,6 +33,10 @@ def make_order(kind, lang, request):
         scenarios.refund(order, card_holder, committed_, amount=Decimal("50.00"))
     elif kind == EmailKind.PAYMENT_REVIEW:
         scenarios.held(order, committed_, request.getfixturevalue("post_event"))
+    elif kind == EmailKind.PAYMENT_REMINDER:
+        scenarios.remind(order, committed_)
+    elif kind == EmailKind.ORDER_SHIPPED:
+        scenarios.ship(order, card_holder, committed_)
     else:
         scenarios.dispute(order, card_holder, committed_, request.getfixturevalue("post_event"))
     return EmailRecord.objects.get(order=order, kind=kind)

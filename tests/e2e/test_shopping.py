@@ -228,7 +228,7 @@ def test_guest_then_customer_checkout(shopper_factory, lang):
         expected["total"]
     )
     customer.snap("my-orders")
-    customer.submit(rows.first.locator("a"))
+    customer.submit(rows.first.locator("td").first.locator("a"))
     assert page.url.endswith(f"/{lang}/account/orders/{number}/")
     assert page.locator("h1 .order-number").inner_text().strip() == number
     assert_totals_shown(customer, expected)

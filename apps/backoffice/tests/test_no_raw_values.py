@@ -48,7 +48,7 @@ SCREENS = {
     "shipping_zones": ShippingZone,
 }
 # Views that only take a POST (they redirect to a page walked anyway).
-POST_ONLY = {"rerun", "resend"}
+POST_ONLY = {"rerun", "resend", "deliver"}
 # Tax documents are printed in Arabic and English side by side, by law and by design
 # (apps/invoices/tests check them).
 BILINGUAL = {"document"}

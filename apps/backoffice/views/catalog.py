@@ -37,7 +37,8 @@ class ProductViewSet(SnippetViewSet):
 
 class ShippingZoneViewSet(ModelViewSet):
     model = ShippingZone
-    form_fields = ["name_ar", "name_en", "cities", "rate", "free_above", "is_default"]
+    form_fields = ["name_ar", "name_en", "cities", "rate", "free_above", "is_default",
+                   "delivery_days_min", "delivery_days_max"]
     icon = "globe"
     menu_label = _("Shipping zones")
     add_to_admin_menu = True

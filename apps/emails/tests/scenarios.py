@@ -72,3 +72,32 @@ def held(order, committed, post_event) -> Payment:
         "payment_intent.succeeded", {**intent, "amount": 100, "amount_received": 100}))
     assert response.status_code == 200
     return payment
+
+
+def remind(order, committed) -> None:
+    """The order is still unpaid a few minutes before its reservation ends."""
+    from datetime import timedelta
+
+    from apps.payments.services.reconciliation import send_payment_reminders
+
+    assert committed(send_payment_reminders,
+                     now=order.reserved_until - timedelta(minutes=5)) == [order.number]
+
+
+def ship(order, card_holder, committed) -> None:
+    """Paid, then handed to a carrier with a tracking link."""
+    from django.db import transaction
+
+    from apps.emails.notifications import order_shipped
+    from apps.orders.services import mark_shipped
+
+    pay(order, card_holder)
+
+    def shipped():
+        with transaction.atomic():
+            shipment = mark_shipped(order_id=order.pk, carrier="SMSA",
+                                    tracking_number="290012345678",
+                                    tracking_url="https://track.smsaexpress.com/290012345678")
+            order_shipped(order, shipment)
+
+    committed(shipped)

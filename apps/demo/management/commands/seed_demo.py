@@ -94,11 +94,11 @@ CATALOG = [
     ),
 ]
 
-SHIPPING_ZONES = [
-    ("الرياض", "Riyadh", ["riyadh"], "15.00", "200.00", False),
+SHIPPING_ZONES = [  # ..., (working days to deliver)
+    ("الرياض", "Riyadh", ["riyadh"], "15.00", "200.00", False, (1, 2)),
     ("المنطقة الغربية", "Western region", ["jeddah", "makkah", "madinah", "taif", "yanbu"],
-     "20.00", "300.00", False),
-    ("باقي مدن المملكة", "Rest of the Kingdom", [], "25.00", "400.00", True),
+     "20.00", "300.00", False, (2, 4)),
+    ("باقي مدن المملكة", "Rest of the Kingdom", [], "25.00", "400.00", True, (3, 5)),
 ]
 
 
@@ -163,11 +163,12 @@ class Command(BaseCommand):
                                description=DESCRIPTION["en"])
             del category_en
         del home_en
-        for name_ar, name_en, cities, rate, free_above, is_default in SHIPPING_ZONES:
+        for name_ar, name_en, cities, rate, free_above, is_default, days in SHIPPING_ZONES:
             ShippingZone.objects.get_or_create(
                 name_en=name_en,
                 defaults={"name_ar": name_ar, "cities": cities, "rate": Decimal(rate),
-                          "free_above": Decimal(free_above), "is_default": is_default},
+                          "free_above": Decimal(free_above), "is_default": is_default,
+                          "delivery_days_min": days[0], "delivery_days_max": days[1]},
             )
         self.accounts()
         self.staff_accounts()
