@@ -9,7 +9,12 @@ class QuantityField(forms.IntegerField):
         super().__init__(
             label=_("Quantity"), min_value=min_value, max_value=MAX_QUANTITY_PER_LINE,
             widget=forms.NumberInput(attrs={"inputmode": "numeric", "dir": "ltr", "class": "qty"}),
-            error_messages={"invalid": _("Enter a whole number.")},
+            error_messages={
+                "invalid": _("Enter a whole number."),
+                # Our own words, not Django's "Ensure this value is …".
+                "max_value": _("You can order at most %(limit_value)s of one product."),
+                "min_value": _("The quantity must be at least %(limit_value)s."),
+            },
             **kwargs,
         )
 

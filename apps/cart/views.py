@@ -43,7 +43,13 @@ def add(request, page_id: int):
 
 @require_http_methods(["GET", "HEAD"])
 def cart_detail(request):
-    return render(request, "cart/cart_detail.html", {"cart": cart_view(find_cart(request))})
+    shown = cart_view(find_cart(request))
+    totals = shown.totals
+    # "Add X more for free shipping" (at the standard rate shown here).
+    gap = (totals.free_shipping_from - totals.subtotal
+           if totals.shipping and totals.free_shipping_from else None)
+    return render(request, "cart/cart_detail.html",
+                  {"cart": shown, "free_shipping_gap": gap if gap and gap > 0 else None})
 
 
 @require_POST

@@ -71,15 +71,15 @@ def stock_moved(moves: Mapping[int, int]) -> None:
 
 
 def _page_changed(instance, parent_ids: Iterable[int] = ()) -> None:
-    from apps.catalog.models import CategoryPage, HomePage, ProductPage
+    from apps.catalog.models import CategoryPage, HomePage, InfoPage, ProductPage
 
     page = instance.specific if hasattr(instance, "specific") else instance
     tags = {page_tag(page.pk), *(children_tag(pk) for pk in parent_ids if pk)}
     parent = page.get_parent() if page.depth and page.depth > 1 else None
     if parent is not None:
         tags.add(children_tag(parent.pk))
-    if isinstance(page, CategoryPage | HomePage):
-        tags.add(NAV)
+    if isinstance(page, CategoryPage | HomePage | InfoPage):
+        tags.add(NAV)  # the header's categories and the footer's information pages
     if isinstance(page, ProductPage):
         tags.update({FEATURED, product_tag(page.product_id)})
     bump(tags)
@@ -110,12 +110,12 @@ def _on_image_saved(sender, instance, **kwargs) -> None:
 
 def connect() -> None:
     """Called once by CatalogConfig.ready()."""
-    from apps.catalog.models import CategoryPage, HomePage, Product, ProductPage
+    from apps.catalog.models import CategoryPage, HomePage, InfoPage, Product, ProductPage
 
     page_published.connect(_on_publish, dispatch_uid="catalog.cache.published")
     page_unpublished.connect(_on_publish, dispatch_uid="catalog.cache.unpublished")
     post_page_move.connect(_on_move, dispatch_uid="catalog.cache.moved")
-    for model in (HomePage, CategoryPage, ProductPage):
+    for model in (HomePage, CategoryPage, ProductPage, InfoPage):
         pre_delete.connect(_on_page_delete, sender=model,
                            dispatch_uid=f"catalog.cache.deleted.{model.__name__}")
     post_save.connect(_on_product_saved, sender=Product, dispatch_uid="catalog.cache.product")

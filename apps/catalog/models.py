@@ -103,11 +103,26 @@ class CachedPageMixin:
         return context
 
 
+class InfoPage(CachedPageMixin, Page):
+    """A page of what shoppers check before trusting a new shop: shipping, returns and
+    refunds, privacy, terms. Linked from every page's footer."""
+
+    intro = models.CharField(_("intro"), max_length=250, blank=True)
+    body = RichTextField(_("text"), features=["h2", "h3", "bold", "italic", "ol", "ul", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = ["catalog.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("information page")
+
+
 class HomePage(CachedPageMixin, Page):
     intro = models.CharField(_("intro"), max_length=250, blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
-    subpage_types = ["catalog.CategoryPage"]
+    subpage_types = ["catalog.CategoryPage", "catalog.InfoPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count_per_parent = 1
 
@@ -217,7 +232,9 @@ class ProductPage(CachedPageMixin, Page):
                 "availability": "https://schema.org/InStock"
                 if product.in_stock
                 else "https://schema.org/OutOfStock",
-                "url": self.get_full_url(request),
+                # The host the page was asked on, as for the image (Wagtail's Site may
+                # name another, e.g. localhost).
+                "url": request.build_absolute_uri(self.get_url(request)),
             },
         }
         if product.image is not None:

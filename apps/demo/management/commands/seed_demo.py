@@ -8,12 +8,12 @@ from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from PIL import Image as PILImage
-from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
-from apps.catalog.models import CategoryPage, HomePage, Product, ProductPage
+from apps.catalog.models import CategoryPage, HomePage, InfoPage, Product, ProductPage
+from apps.demo.drawings import product_picture
+from apps.demo.info_pages import INFO_PAGES
 from apps.pricing.models import ShippingZone
 
 STAFF_EMAIL = "admin@gulf-emperor.example"
@@ -102,37 +102,13 @@ SHIPPING_ZONES = [  # ..., (working days to deliver)
 ]
 
 
-def make_image(sku: str, colour: tuple[int, int, int], variant: int):
-    """A simple generated product picture (no network, no stock photos)."""
-    size = 800
-    colour = tuple(min(255, c + 18 * variant) for c in colour)
-    canvas = PILImage.new("RGB", (size, size), colour)
-    draw = ImageDraw.Draw(canvas)
-    for step in range(0, size, 8):
-        shade = tuple(min(255, c + step // 6) for c in colour)
-        draw.rectangle([0, step, size, step + 8], fill=shade)
-    cream, white = (240, 228, 200), (255, 255, 255)
-    shape = variant % 4
-    if shape == 0:  # bottle
-        draw.rounded_rectangle([280, 300, 520, 660], radius=40, fill=cream, outline=white, width=8)
-        draw.rectangle([360, 200, 440, 300], fill=(200, 170, 90))
-    elif shape == 1:  # box
-        draw.rectangle([200, 300, 600, 620], fill=cream, outline=white, width=8)
-        draw.line([400, 300, 400, 620], fill=(200, 60, 60), width=20)
-        draw.line([200, 460, 600, 460], fill=(200, 60, 60), width=20)
-    elif shape == 2:  # jar
-        draw.ellipse([220, 220, 580, 620], fill=cream, outline=white, width=8)
-        draw.rectangle([320, 170, 480, 240], fill=(200, 170, 90))
-    else:  # cup
-        draw.polygon([(250, 320), (550, 320), (500, 620), (300, 620)], fill=cream, outline=white)
-        draw.arc([500, 380, 620, 520], start=270, end=90, fill=cream, width=24)
-    draw.text((40, 740), sku, fill=(40, 40, 40))
-    buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG")
+def make_image(sku: str, colour: tuple[int, int, int]):
+    """The product's picture: a drawing of what it is (apps/demo/drawings.py), no text."""
     image = get_image_model()(title=sku)
-    image.file = ImageFile(buffer, name=f"{sku.lower()}.png")
+    image.file = ImageFile(io.BytesIO(product_picture(sku, colour)), name=f"{sku.lower()}.png")
     image.save()
     return image
+
 
 
 class Command(BaseCommand):
@@ -147,13 +123,11 @@ class Command(BaseCommand):
         for slug, ar_text, en_text, colour, products in CATALOG:
             category_ar = self.child(home_ar, CategoryPage, slug, title=ar_text[0], intro=ar_text[1])
             category_en = self.translate(category_ar, en, title=en_text[0], intro=en_text[1])
-            for index, (sku, price, stock, name_ar, name_en, summary_ar, summary_en) in enumerate(
-                products
-            ):
+            for sku, price, stock, name_ar, name_en, summary_ar, summary_en in products:
                 product = Product.objects.filter(sku=sku).first()
                 if product is None:
                     product = Product.objects.create(
-                        sku=sku, price=Decimal(price), stock=stock, image=make_image(sku, colour, index)
+                        sku=sku, price=Decimal(price), stock=stock, image=make_image(sku, colour)
                     )
                 page_ar = self.child(
                     category_ar, ProductPage, sku.lower(), title=name_ar, product=product,
@@ -163,6 +137,10 @@ class Command(BaseCommand):
                                description=DESCRIPTION["en"])
             del category_en
         del home_en
+        for slug, ar_text, en_text in INFO_PAGES:
+            page_ar = self.child(home_ar, InfoPage, slug, title=ar_text[0], intro=ar_text[1],
+                                 body=ar_text[2])
+            self.translate(page_ar, en, title=en_text[0], intro=en_text[1], body=en_text[2])
         for name_ar, name_en, cities, rate, free_above, is_default, days in SHIPPING_ZONES:
             ShippingZone.objects.get_or_create(
                 name_en=name_en,
