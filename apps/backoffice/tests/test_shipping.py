@@ -10,8 +10,6 @@ from django.urls import reverse
 from apps.emails.models import EmailKind, EmailRecord
 from apps.emails.rendering import render_email
 from apps.orders.models import OrderStatus, StatusReason
-from apps.payments import stripe_test_cards as cards
-from apps.payments.services.intents import start_payment
 from apps.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +26,8 @@ def support(db):
 
 
 @pytest.fixture
-def paid_order(order, card_holder):
-    payment = start_payment(order=order)
-    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
-    order.refresh_from_db()
+def paid_order(paid):
+    order = paid.order
     assert order.status == OrderStatus.PAID
     return order
 

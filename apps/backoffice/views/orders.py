@@ -182,6 +182,18 @@ class OrderActionView(WagtailAdminTemplateMixin, View):
     index_url_name = "shop_orders:index"
     inspect_url_name = "shop_orders:inspect"
     order: Order
+    # The permission the action needs, and what staff without it are told.
+    permission = ""
+    permission_denied_message = ""
+
+    def dispatch(self, request, pk):
+        self.order = get_object_or_404(Order, pk=pk)
+        if not request.user.has_perm(self.permission):
+            return forbidden(request, self.permission_denied_message, self.order_url)
+        return self.dispatch_allowed(request, pk)
+
+    def dispatch_allowed(self, request, pk):
+        return super().dispatch(request, pk)
 
     @property
     def order_url(self) -> str:
@@ -207,13 +219,8 @@ class OrderShipView(OrderActionView):
 
     template_name = "backoffice/ship_form.html"
     header_icon = "site"
-
-    def dispatch(self, request, pk):
-        self.order = get_object_or_404(Order, pk=pk)
-        if not request.user.has_perm(SHIP_ORDER):
-            return forbidden(request, _("You do not have permission to ship orders."),
-                             self.order_url)
-        return super().dispatch(request, pk)
+    permission = SHIP_ORDER
+    permission_denied_message = gettext_lazy("You do not have permission to ship orders.")
 
     def get_page_title(self):
         return _("Mark shipped")
@@ -271,18 +278,16 @@ class OrderRefundView(OrderActionView):
     template_name = "backoffice/refund_form.html"
     confirm_template_name = "backoffice/refund_confirm.html"
     header_icon = "resubmit"
+    permission = ISSUE_REFUND
+    permission_denied_message = gettext_lazy("You do not have permission to refund orders.")
 
-    def dispatch(self, request, pk):
-        self.order = get_object_or_404(Order, pk=pk)
-        if not request.user.has_perm(ISSUE_REFUND):
-            return forbidden(request, _("You do not have permission to refund orders."),
-                             self.order_url)
+    def dispatch_allowed(self, request, pk):
         self.summary = refundable_payment(self.order)
         if self.summary is None or self.summary.refundable <= 0:
             messages.error(request, _("Order %(number)s has nothing left to refund.")
                            % {"number": self.order.number})
             return redirect(self.order_url)
-        return super().dispatch(request, pk)
+        return super().dispatch_allowed(request, pk)
 
     def get_page_title(self):
         return _("Refund")

@@ -265,7 +265,8 @@ class RefundDecisionView(OrderActionView):
         if not self.own and not request.user.has_perm(APPROVE_REFUND):
             return forbidden(request, _("You do not have permission to approve refunds."),
                              self.order_url)
-        return super().dispatch(request, pk)
+        # Its own permission rule (the requester may withdraw): not OrderActionView's.
+        return self.dispatch_allowed(request, pk)
 
     def get_page_title(self):
         if self.own:

@@ -12,6 +12,9 @@ from django.db import connection
 
 from apps.catalog.tests.factories import ProductFactory
 from apps.payments import gateway
+from apps.payments import stripe_test_cards as cards
+from apps.payments.models import PaymentStatus
+from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import place_test_order
 
 
@@ -75,6 +78,16 @@ def product(db):
 def order(product):
     """An unpaid order: 1 x 100.00 + 25.00 shipping = 125.00 SAR."""
     return place_test_order(product=product, quantity=1)
+
+
+@pytest.fixture
+def paid(order, card_holder):
+    """The 125.00 SAR order (100.00 + 25.00 shipping), paid by card; its payment."""
+    payment = start_payment(order=order)
+    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    return payment
 
 
 @pytest.fixture
