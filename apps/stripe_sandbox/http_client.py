@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +14,8 @@ import stripe
 from requests.structures import CaseInsensitiveDict
 
 from apps.stripe_sandbox import contract, server
+
+logger = logging.getLogger(__name__)
 
 
 class SandboxHTTPClient(stripe.HTTPClient):
@@ -32,10 +35,15 @@ class SandboxHTTPClient(stripe.HTTPClient):
             status, body, response_headers = server.handle(method, url, dict(headers or {}),
                                                            post_data)
         except server.SandboxConnectionError as exc:
+            logger.info("Stripe sandbox (offline): %s %s -> connection error", method.upper(),
+                        urlsplit(url).path)
             raise stripe.APIConnectionError(
                 f"Unexpected error communicating with Stripe. (Network error: {exc})",
                 should_retry=True,
             ) from exc
+        # One line per call, named for what it is: no request leaves this machine.
+        logger.info("Stripe sandbox (offline): %s %s -> %s", method.upper(), urlsplit(url).path,
+                    status)
         return json.dumps(body), status, CaseInsensitiveDict(response_headers)
 
     def request_stream(self, method, url, headers, post_data=None):

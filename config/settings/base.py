@@ -400,7 +400,16 @@ REFUND_APPROVAL_THRESHOLD = Decimal(env("REFUND_APPROVAL_THRESHOLD", default="10
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet": {"()": "apps.core.logging.QuietRoutineLogs"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+        # The SDK names api.stripe.com even when the offline sandbox answers: the sandbox's
+        # client logs its own line instead (apps/stripe_sandbox/http_client.py).
+        **({"stripe": {"level": "WARNING"}} if STRIPE_SANDBOX else {}),
+        # runserver already prints every request with its status: a 4xx once, not twice.
+        **({"django.request": {"level": "ERROR"}} if DEBUG else {}),
+    },
 }
