@@ -2,8 +2,9 @@
 its own database connection (SQLite serialises writers, so it proves nothing there)."""
 
 import threading
+from contextlib import contextmanager
 
-from django.db import connections
+from django.db import connections, transaction
 
 
 def run_together(count: int, work) -> list:
@@ -28,3 +29,26 @@ def run_together(count: int, work) -> list:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads), "a checkout hung (deadlock?)"
     return results
+
+
+@contextmanager
+def row_held_elsewhere(model, pk: int):
+    """Another connection holds `model` row `pk` locked (SELECT … FOR UPDATE) until the block
+    ends, as a slow transaction in another process would."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            model.objects.select_for_update().get(pk=pk)
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()

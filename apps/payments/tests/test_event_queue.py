@@ -2,15 +2,15 @@
 transaction); the worker applies it, and tries again later after a transient fault."""
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.utils import timezone
 
+from apps.core.tests.concurrency import row_held_elsewhere
 from apps.orders.models import Order, OrderStatus
 from apps.payments.models import StripeEvent
 from apps.payments.services.intents import start_payment
@@ -103,31 +103,18 @@ def test_a_lock_timeout_in_the_worker_is_retried_with_backoff(order, post_event,
     event = succeeded(payment)
     assert post_event(event).content == b"queued"
     database = connection.settings_dict["NAME"]
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_order_row():
-        with transaction.atomic():
-            Order.objects.select_for_update().get(pk=order.pk)
-            locked.set()
-            release.wait(10)
-        connections.close_all()
-
-    holder = threading.Thread(target=hold_the_order_row)
-    holder.start()
-    locked.wait(10)
-    # For every connection the worker opens, however it manages them.
-    with connection.cursor() as cursor:
-        cursor.execute(f'ALTER DATABASE "{database}" SET lock_timeout = \'300ms\'')
-    connection.close()
-    try:
-        before = timezone.now()
-        run_worker()
-    finally:
-        release.set()
-        holder.join()
+    with row_held_elsewhere(Order, order.pk):
+        # For every connection the worker opens, however it manages them.
         with connection.cursor() as cursor:
-            cursor.execute(f'ALTER DATABASE "{database}" RESET lock_timeout')
+            cursor.execute(f'ALTER DATABASE "{database}" SET lock_timeout = \'300ms\'')
         connection.close()
+        before = timezone.now()
+        try:
+            run_worker()
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER DATABASE "{database}" RESET lock_timeout')
+            connection.close()
 
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT  # rolled back, nothing half-applied

@@ -5,14 +5,14 @@ being stored rolls back and answers 500, so Stripe retries; a lock timeout while
 applied rolls the application back and the worker tries again later."""
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.utils import timezone
 
+from apps.core.tests.concurrency import row_held_elsewhere
 from apps.orders.models import Order, OrderStatus
 from apps.payments.models import StripeEvent
 from apps.payments.services.intents import start_payment
@@ -109,28 +109,15 @@ def test_a_lock_timeout_while_applying_is_rolled_back_and_retried(
     settings.STRIPE_EVENT_RETRY_BACKOFF_SECONDS = 30
     body = json.dumps(succeeded(payment))
     event_id = json.loads(body)["id"]
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_order_row():
-        with transaction.atomic():
-            Order.objects.select_for_update().get(pk=order.pk)
-            locked.set()
-            release.wait(10)
-        connections.close_all()
-
-    holder = threading.Thread(target=hold_the_order_row)
-    holder.start()
-    locked.wait(10)
-    with connection.cursor() as cursor:
-        cursor.execute("SET lock_timeout = '300ms'")
-    try:
-        before = timezone.now()
-        response = post_event(body)  # the immediate task backend applies it right here
-    finally:
-        release.set()
-        holder.join()
+    with row_held_elsewhere(Order, order.pk):
         with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = 0")
+            cursor.execute("SET lock_timeout = '300ms'")
+        try:
+            before = timezone.now()
+            response = post_event(body)  # the immediate task backend applies it right here
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
 
     assert response.status_code == 200  # stored: Stripe need not send it again
     assert response.content == b"retrying"
