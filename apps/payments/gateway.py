@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -32,6 +34,8 @@ from apps.core.money import to_minor_units
 from apps.payments import messages
 
 logger = logging.getLogger(__name__)
+# One line per Stripe call (production's JSON logs, LOG_EVENTS): see _logging_calls.
+call_logger = logging.getLogger("shop.stripe")
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -181,13 +185,42 @@ def _client(
     connect_timeout: float,
     read_timeout: float,
 ) -> stripe.StripeClient:
-    http_client_class = import_string(http_client_path)
+    http_client_class = _logging_calls(import_string(http_client_path))
     return stripe.StripeClient(
         api_key,
         stripe_version=api_version,
         max_network_retries=max_network_retries,
         http_client=http_client_class(timeout=(connect_timeout, read_timeout)),
     )
+
+
+@functools.cache
+def _logging_calls(http_client_class: type[stripe.HTTPClient]) -> type[stripe.HTTPClient]:
+    """The SDK's HTTP client, logging one line per Stripe call (its retries included): the
+    method, the path (never the query string, the body or a header: no key, no client
+    secret), the status, the time taken and Stripe's request id. The log filter adds the id
+    of the shop's request or the task that made the call (apps.core.logging)."""
+
+    class LoggingCalls(http_client_class):
+        def request_with_retries(self, method, url, *args, **kwargs):
+            started = time.monotonic()
+            status = headers = None
+            try:
+                content, status, headers = super().request_with_retries(
+                    method, url, *args, **kwargs)
+                return content, status, headers
+            finally:
+                if call_logger.isEnabledFor(logging.INFO):
+                    path = urlsplit(url).path
+                    call_logger.info(
+                        "Stripe %s %s -> %s", method.upper(), path, status or "no answer",
+                        extra={"method": method.upper(), "path": path, "status": status,
+                               "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                               "stripe_request_id": (headers or {}).get("Request-Id")},
+                    )
+
+    LoggingCalls.__name__ = LoggingCalls.__qualname__ = f"LoggingCalls{http_client_class.__name__}"
+    return LoggingCalls
 
 
 # --- idempotency keys: derived from our ids, never random --------------------------------

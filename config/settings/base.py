@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id for every log line of the request (and the request's own line).
+    "apps.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Stripe's webhook straight to its view: none of what follows concerns a machine.
     "apps.core.middleware.MachineEndpointMiddleware",
@@ -397,18 +399,31 @@ STRIPE_EVENT_RETRY_MAX_DELAY_SECONDS = env.int("STRIPE_EVENT_RETRY_MAX_DELAY_SEC
 # staff member with `payments.approve_refund` approves it before it is sent to Stripe.
 REFUND_APPROVAL_THRESHOLD = Decimal(env("REFUND_APPROVAL_THRESHOLD", default="1000.00"))
 
+# "text" for a person at a terminal (`make run`); "json", production's default: one object a
+# line with the request id (apps/core/logging.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+# One line per request, per Stripe call and per task, tied by the request id (loggers
+# "shop.*"). Off in text mode: runserver prints each request already and `make run` stays short.
+LOG_EVENTS = env.bool("LOG_EVENTS", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"quiet": {"()": "apps.core.logging.QuietRoutineLogs"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet"]}},
+    "filters": {"quiet": {"()": "apps.core.logging.QuietRoutineLogs"},
+                "context": {"()": "apps.core.logging.RequestContext"}},
+    "formatters": {"json": {"()": "apps.core.logging.json_formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context", "quiet"],
+                             **({"formatter": "json"} if LOG_FORMAT == "json" else {})}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
-        # The SDK names api.stripe.com even when the offline sandbox answers: the sandbox's
-        # client logs its own line instead (apps/stripe_sandbox/http_client.py).
-        **({"stripe": {"level": "WARNING"}} if STRIPE_SANDBOX else {}),
+        "shop": {"level": "INFO" if LOG_EVENTS else "WARNING"},
+        # The SDK's own lines name api.stripe.com even when the offline sandbox answers, and
+        # carry whole URLs with their query strings: the gateway logs one line per call
+        # instead (shop.stripe: always for a real account), the sandbox's client its own
+        # (apps/stripe_sandbox/).
+        "stripe": {"level": "WARNING"},
+        **({"shop.stripe": {"level": "INFO"}} if not STRIPE_SANDBOX else {}),
         # runserver already prints every request with its status: a 4xx once, not twice.
         **({"django.request": {"level": "ERROR"}} if DEBUG else {}),
     },

@@ -1,22 +1,48 @@
-"""Production settings: secrets have no default, so a missing one stops start-up."""
+"""Production settings.
+
+Importing them never fails: a variable production requires that is missing gets a placeholder
+that can never serve a customer, so `migrate`, `createcachetable` or `collectstatic` run
+before every secret is in place. The system checks of apps/core/checks.py name every missing
+or unsafe setting at once (`manage.py check --deploy`; ids and hints in
+docs/production-checks.md), and the processes that serve (gunicorn through config/wsgi.py,
+`runserver`, the task workers) run them at start-up and refuse to start on an error.
+"""
 
 import os
+import secrets
+from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
+import environ
 
-from .base import *  # noqa: F403
-from .base import ANYMAIL, EMAIL_BACKEND, SHOP_BASE_URL, SHOP_IDENTITY, STRIPE_SANDBOX, env
+# Before base.py reads the environment: the .env file first (as base.py does; a variable set
+# in the environment wins), then production's own defaults. An empty value stands for "not
+# set" (a .env file cannot fill in a variable that is set).
+environ.Env.read_env(Path(__file__).resolve().parent.parent.parent / ".env", overwrite=False)
+# One JSON object a line, with the request id (apps/core/logging.py); LOG_FORMAT=text for a
+# person reading a terminal.
+os.environ.setdefault("LOG_FORMAT", "json")
+# base.py requires the variable to exist; an empty one gets a placeholder below (shop.E001).
+os.environ.setdefault("DJANGO_SECRET_KEY", "")
+# The seller's details on tax invoices: each one is required (shop.E030). One left unset
+# keeps base.py's demo value, which is valid (invoices.E001), so commands still run.
+_SELLER_VARIABLES = ("SHOP_NAME_AR", "SHOP_NAME_EN", "SHOP_VAT_NUMBER", "SHOP_CR_NUMBER",
+                     "SHOP_ADDRESS_AR", "SHOP_ADDRESS_EN")
+SHOP_IDENTITY_UNSET = [name for name in _SELLER_VARIABLES if not os.environ.get(name, "").strip()]
+for _name in SHOP_IDENTITY_UNSET:
+    os.environ.pop(_name, None)
+
+from .base import *  # noqa: E402,F403
+from .base import SECRET_KEY, STRIPE_SANDBOX, env  # noqa: E402
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY")
-# Signed guest links, sessions and password resets all rest on it: an empty or short key is
-# refused, never just warned about.
-if len(SECRET_KEY.strip()) < 50 or len(set(SECRET_KEY)) < 5:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be a long random value (at least 50 characters), e.g. from "
-        "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
-    )
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+# Serving processes run the production checks at start-up (apps/core/checks.py).
+SHOP_PRODUCTION = True
+# Signed guest links, sessions and password resets all rest on it (shop.E001). Unset: a
+# random key only this process knows (nothing signed with it can be forged or outlives it),
+# marked insecure so the checks refuse to serve with it.
+if not SECRET_KEY.strip():
+    SECRET_KEY = "django-insecure-unset-" + secrets.token_urlsafe(50)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])  # shop.E002
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -34,64 +60,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The offline Stripe sandbox takes no real money: never by accident in production.
-if STRIPE_SANDBOX and not env.bool("STRIPE_SANDBOX_IN_PRODUCTION", default=False):
-    raise ImproperlyConfigured(
-        "STRIPE_SECRET_KEY is empty (or STRIPE_SANDBOX=1), so payments would go to the offline "
-        "sandbox. Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET, or "
-        "STRIPE_SANDBOX_IN_PRODUCTION=1 for a demo shop that takes no money."
-    )
+# The offline Stripe sandbox takes no real money: only when asked for (shop.E010).
+STRIPE_SANDBOX_IN_PRODUCTION = env.bool("STRIPE_SANDBOX_IN_PRODUCTION", default=False)
 if not STRIPE_SANDBOX:
-    # A real Stripe account needs its publishable key and its endpoint's secret: no defaults.
-    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
-    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
-    if not (STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET.startswith("whsec_")):
-        raise ImproperlyConfigured(
-            "With STRIPE_SECRET_KEY set, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET "
-            "(whsec_...) are required."
-        )
+    # A real Stripe account's publishable key and its endpoint's secret, never the sandbox's
+    # defaults (shop.E011, shop.E012).
+    STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 
-# E-mail: real customers get real messages, with links they can trust and a sender the
-# provider has verified; tracking posts are authenticated.
-if not SHOP_BASE_URL.startswith("https://"):
-    raise ImproperlyConfigured(
-        f"SHOP_BASE_URL must be the shop's https:// address (links in e-mails start with it); "
-        f"it is {SHOP_BASE_URL!r}."
-    )
-LOCAL_EMAIL_BACKENDS = {
-    "apps.emails.backends.EmlFileBackend",
-    "django.core.mail.backends.console.EmailBackend",
-    "django.core.mail.backends.filebased.EmailBackend",
-    "django.core.mail.backends.locmem.EmailBackend",
-    "django.core.mail.backends.dummy.EmailBackend",
-}
-if EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS and not env.bool(
-    "EMAIL_FILES_IN_PRODUCTION", default=False
-):
-    raise ImproperlyConfigured(
-        f"EMAIL_BACKEND is {EMAIL_BACKEND}, so no customer would get any e-mail. Set an anymail "
-        "backend and its keys (docs/emails.md), or EMAIL_FILES_IN_PRODUCTION=1 for a demo shop "
-        "whose mail stays on disk."
-    )
-if not os.environ.get("DEFAULT_FROM_EMAIL", "").strip():
-    raise ImproperlyConfigured(
-        "DEFAULT_FROM_EMAIL is required: an address of the domain verified at the e-mail "
-        "provider (the built-in default is an example address)."
-    )
-if not ANYMAIL.get("WEBHOOK_SECRET"):
-    raise ImproperlyConfigured(
-        "ANYMAIL_WEBHOOK_SECRET (\"user:long-random-password\") is required: without it "
-        "anymail accepts unauthenticated posts on its tracking webhooks (/anymail/...)."
-    )
-
-# Tax invoices carry the seller's own details, never the demo's: each is required, and the
-# VAT number, the names (QR code) and the CR number must be valid (apps/invoices/zatca.py).
-from apps.invoices.zatca import seller_problems  # noqa: E402
-
-SHOP_IDENTITY = {**SHOP_IDENTITY, **{key: env(setting) for key, setting in (
-    ("name_ar", "SHOP_NAME_AR"), ("name_en", "SHOP_NAME_EN"),
-    ("vat_number", "SHOP_VAT_NUMBER"), ("commercial_registration", "SHOP_CR_NUMBER"),
-    ("address_ar", "SHOP_ADDRESS_AR"), ("address_en", "SHOP_ADDRESS_EN"),
-)}}
-if seller_problems(SHOP_IDENTITY):
-    raise ImproperlyConfigured(" ".join(seller_problems(SHOP_IDENTITY)))
+# E-mail to real customers: a provider (shop.E021), https links (shop.E020), a verified
+# sender (shop.E022), signed tracking posts (shop.E023).
+EMAIL_FILES_IN_PRODUCTION = env.bool("EMAIL_FILES_IN_PRODUCTION", default=False)
+if not env("DEFAULT_FROM_EMAIL", default="").strip():
+    DEFAULT_FROM_EMAIL = SERVER_EMAIL = ""  # not base.py's example address

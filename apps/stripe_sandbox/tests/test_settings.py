@@ -39,10 +39,22 @@ def production_settings(code: str | None = None, **env) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=60)
 
 
+# Production settings import whatever the environment says; the deployment checks (which the
+# web process and the workers run at start-up) refuse (apps/core/checks.py).
+DEPLOY_CHECK = """
+import os
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+import django
+django.setup()
+from django.core.management import call_command
+call_command("check", "--deploy", "--tag", "production")
+"""
+
+
 def test_production_refuses_the_sandbox():
-    result = production_settings()
+    result = production_settings(code=DEPLOY_CHECK)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert "(shop.E010)" in result.stderr
     assert "STRIPE_SANDBOX_IN_PRODUCTION" in result.stderr
 
 
@@ -50,18 +62,24 @@ def test_production_sandbox_when_explicitly_enabled():
     result = production_settings(STRIPE_SANDBOX_IN_PRODUCTION="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("True")
+    checked = production_settings(code=DEPLOY_CHECK, STRIPE_SANDBOX_IN_PRODUCTION="1")
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_production_with_a_real_account_needs_its_webhook_secret():
-    missing = production_settings(STRIPE_SECRET_KEY="sk_live_abc", STRIPE_WEBHOOK_SECRET="",
-                                  STRIPE_PUBLISHABLE_KEY="pk_live_abc")
+    missing = production_settings(code=DEPLOY_CHECK, STRIPE_SECRET_KEY="sk_live_abc",
+                                  STRIPE_WEBHOOK_SECRET="", STRIPE_PUBLISHABLE_KEY="pk_live_abc")
     assert missing.returncode != 0
-    assert "ImproperlyConfigured" in missing.stderr
+    assert "(shop.E012)" in missing.stderr
 
     ok = production_settings(STRIPE_SECRET_KEY="sk_live_abc", STRIPE_WEBHOOK_SECRET="whsec_real",
                              STRIPE_PUBLISHABLE_KEY="pk_live_abc")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.strip() == "False whsec_real"
+    checked = production_settings(code=DEPLOY_CHECK, STRIPE_SECRET_KEY="sk_live_abc",
+                                  STRIPE_WEBHOOK_SECRET="whsec_real",
+                                  STRIPE_PUBLISHABLE_KEY="pk_live_abc")
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize(("key", "sandbox"), [("", True), ("sk_test_123", False)])
