@@ -20,6 +20,6 @@ ROOT_URLCONF = "bench.urls"
 # The signature-only view takes the webhook's path through the middleware: when the shop
 # sends its machine endpoints straight to their views, this one goes the same way.
 if "MACHINE_ENDPOINTS" in globals():
-    MACHINE_ENDPOINTS = [*globals()["MACHINE_ENDPOINTS"], "bench_verify_only"]
+    MACHINE_ENDPOINTS = {**globals()["MACHINE_ENDPOINTS"], "bench_verify_only": ["POST"]}
 # collectstatic writes here and whitenoise serves from here (manifest storage).
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT") or str(VAR_DIR / "bench" / "static")

@@ -20,6 +20,8 @@ urlpatterns = [
     path("payments/webhook/stripe/", payment_views.stripe_webhook, name="stripe_webhook"),
     re_path(r"^payments/webhook/stripe$", payment_views.stripe_webhook),
     path("anymail/", include("anymail.urls")),
+    # Load balancer probes and Prometheus (docs/deployment.md).
+    path("", include("apps.operations.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from apps.core.address import normalize_saudi_mobile
 from apps.core.text import to_ascii_digits
 from apps.orders.models import DisputeStatus, Order, OrderStatus
+from apps.payments.metrics import (
+    PaymentMetrics,
+    orders_with_open_dispute,
+    payment_success_rate,
+)
 from apps.payments.models import (
     PAID_STATUSES,
     Payment,
-    PaymentAttempt,
     PaymentStatus,
     Refund,
     RefundStatus,
@@ -189,20 +194,6 @@ def paid_today(*, now: datetime | None = None) -> tuple[int, list[tuple[str, Dec
     return sum(row["orders"] for row in rows), [(row["currency"], row["total"]) for row in rows]
 
 
-def payment_success_rate(
-    *, now: datetime | None = None, days: int = 7
-) -> tuple[Decimal | None, int]:
-    """Succeeded attempts / all attempts over the last `days` days, as a percentage."""
-    since = (now or timezone.now()) - timedelta(days=days)
-    counts = PaymentAttempt.objects.filter(created_at__gte=since).aggregate(
-        total=Count("pk"), succeeded=Count("pk", filter=Q(status=PaymentStatus.SUCCEEDED)),
-    )
-    if not counts["total"]:
-        return None, 0
-    rate = Decimal(counts["succeeded"] * 100) / Decimal(counts["total"])
-    return rate.quantize(Decimal("0.1")), counts["total"]
-
-
 def orders_awaiting_retry() -> QuerySet[Order]:
     """Orders still awaiting payment whose newest payment failed (the customer may retry)."""
     return admin_orders().filter(
@@ -212,12 +203,6 @@ def orders_awaiting_retry() -> QuerySet[Order]:
 
 def refunds_awaiting_approval():
     return Refund.objects.filter(status=RefundStatus.AWAITING_APPROVAL)
-
-
-def orders_with_open_dispute() -> QuerySet[Order]:
-    return Order.objects.exclude(dispute_status="").exclude(
-        dispute_status__in=DisputeStatus.closed()
-    )
 
 
 def shop_overview(*, now: datetime | None = None) -> ShopOverview:
@@ -242,3 +227,18 @@ def shop_overview(*, now: datetime | None = None) -> ShopOverview:
 def payments_held_for_review() -> QuerySet[Payment]:
     return Payment.objects.exclude(review_reason="")
 
+
+
+def payment_chart(figures: PaymentMetrics) -> dict:
+    """The dashboard chart's data (Chart.js reads it from a json_script): each day's paid and
+    failed card attempts over the window, labelled in the admin's language; in Arabic the
+    days run from right to left."""
+    return {
+        "labels": [formats.date_format(row.day, "j M") for row in figures.daily],
+        "series": [
+            {"label": str(_("Paid")), "data": [row.succeeded for row in figures.daily]},
+            {"label": str(_("Failed")), "data": [row.failed for row in figures.daily]},
+        ],
+        "rtl": translation.get_language_bidi(),
+        "title": str(_("Card payments per day, last %(days)s days") % {"days": figures.days}),
+    }

@@ -17,12 +17,13 @@ from apps.backoffice.audit import (
     PaymentHeldFormatter,
     RefundLogFormatter,
 )
-from apps.backoffice.selectors import shop_overview
+from apps.backoffice.selectors import payment_chart, shop_overview
 from apps.backoffice.views.catalog import ProductViewSet, ShippingZoneViewSet
 from apps.backoffice.views.emails import EmailRecordViewSet
 from apps.backoffice.views.orders import OrderViewSet
 from apps.backoffice.views.payments import PaymentViewSet, RefundViewSet, StripeEventViewSet
 from apps.payments.audit import PAYMENT_HELD
+from apps.payments.metrics import WINDOWS, payment_metrics
 
 register_snippet(ProductViewSet)
 
@@ -89,10 +90,29 @@ class ShopOverviewPanel(Component):
         }
 
 
+class PaymentFiguresPanel(Component):
+    """Dashboard: the payment figures ops watch (apps.payments.metrics), over the last 7 and
+    30 days side by side, and a chart of each day's payments (Chart.js, vendored)."""
+
+    name = "payment_figures"
+    template_name = "backoffice/payment_figures_panel.html"
+    order = 60
+
+    def get_context_data(self, parent_context):
+        week, month = (payment_metrics(days=days) for days in WINDOWS)
+        return {
+            "windows": [week, month],
+            "chart": payment_chart(month),
+            "chart_js": static("vendor/chartjs/chart.umd.min.js"),
+            "chart_setup_js": static("js/admin-payment-chart.js"),
+        }
+
+
 @hooks.register("construct_homepage_panels")
 def add_shop_overview_panel(request, panels):
     if request.user.has_perm("orders.view_order"):
         panels.insert(0, ShopOverviewPanel())
+        panels.insert(1, PaymentFiguresPanel())
 
 
 @hooks.register("insert_global_admin_css")

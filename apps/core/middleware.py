@@ -10,6 +10,7 @@ but is refused control characters too.
 
 import re
 
+from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.conf import settings
 from django.http import Http404, QueryDict
 from django.urls import resolve, reverse
@@ -50,27 +51,36 @@ class InputGuardMiddleware:
 
 
 class MachineEndpointMiddleware:
-    """Endpoints that machines call (settings.MACHINE_ENDPOINTS, URL names: Stripe's
-    webhook) go straight to their view. They carry no session, language, messages or CSRF
-    token and answer plain text, so none of the storefront's middleware after this one has
-    work to do for them; skipping it is a large part of a webhook's time. Security headers
-    still apply (SecurityMiddleware comes first) and an exception in the view gets the same
-    error handling as anywhere."""
+    """Endpoints that machines call (settings.MACHINE_ENDPOINTS: URL name -> the methods they
+    call it with: Stripe's webhook POSTs, the load balancer's health probes and Prometheus'
+    scrape GET) go straight to their view. They carry no session, language, messages or CSRF
+    token and answer plain text or JSON, so none of the storefront's middleware after this
+    one has work to do for them; skipping it is a large part of a webhook's time, and keeps a
+    probe from touching the database it may be checking. Security headers still apply
+    (SecurityMiddleware comes first) and an exception in the view gets the same error
+    handling as anywhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self._paths: frozenset[str] | None = None
+        self._paths: dict[str, frozenset[str]] | None = None
 
-    def paths(self) -> frozenset[str]:
+    def paths(self) -> dict[str, frozenset[str]]:
         if self._paths is None:  # the URLconf is loaded on the first request, not before
-            paths = {reverse(name) for name in settings.MACHINE_ENDPOINTS}
-            self._paths = frozenset(paths | {path.rstrip("/") for path in paths})
+            paths: dict[str, frozenset[str]] = {}
+            for name, methods in settings.MACHINE_ENDPOINTS.items():
+                path = reverse(name)
+                paths[path] = paths[path.rstrip("/") or path] = frozenset(methods)
+            self._paths = paths
         return self._paths
 
     def __call__(self, request):
-        # Only what machines send (a POST); anything else meets the usual guards and pages.
-        if request.method != "POST" or request.path_info not in self.paths():
+        # Only what machines send; anything else (a browser's GET of the webhook) meets the
+        # usual guards and pages.
+        if request.method not in self.paths().get(request.path_info, ()):
             return self.get_response(request)
         match = resolve(request.path_info)
         request.resolver_match = match
-        return match.func(request, *match.args, **match.kwargs)
+        view = match.func
+        if iscoroutinefunction(view):  # as Django's handler runs an async view under WSGI
+            view = async_to_sync(view)
+        return view(request, *match.args, **match.kwargs)

@@ -23,6 +23,9 @@ _SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SECRET_URL_PARTS = frozenset({"token", "key", "uidb36", "uidb64"})
 
 request_logger = logging.getLogger("shop.requests")
+# The load balancer's probes come every few seconds from every balancer: a line only when
+# one fails.
+PROBE_PREFIX = "/health/"
 
 
 def incoming_request_id(request: HttpRequest) -> str:
@@ -53,7 +56,8 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[HEADER] = request.request_id
-            if request_logger.isEnabledFor(logging.INFO):
+            probe_ok = request.path.startswith(PROBE_PREFIX) and response.status_code < 400
+            if request_logger.isEnabledFor(logging.INFO) and not probe_ok:
                 path = loggable_path(request)
                 request_logger.info(
                     "%s %s %s", request.method, path, response.status_code,

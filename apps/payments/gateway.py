@@ -154,6 +154,13 @@ def livemode() -> bool:
     return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 
 
+def mode() -> str:
+    """"sandbox" (the offline stand-in), "test" or "live": what ops may see, never a key."""
+    if settings.STRIPE_SANDBOX:
+        return "sandbox"
+    return "live" if livemode() else "test"
+
+
 def publishable_key() -> str:
     return settings.STRIPE_PUBLISHABLE_KEY
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "apps.emails",
     "apps.payments",
     "apps.backoffice",
+    "apps.operations",
     "apps.demo",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
@@ -95,8 +96,14 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# URL names of the endpoints only machines call (MachineEndpointMiddleware).
-MACHINE_ENDPOINTS = ["stripe_webhook"]
+# URL names of the endpoints only machines call, and with which methods
+# (MachineEndpointMiddleware): Stripe's webhook, the health probes, Prometheus' scrape.
+MACHINE_ENDPOINTS = {
+    "stripe_webhook": ["POST"],
+    "health_live": ["GET", "HEAD"],
+    "health_ready": ["GET", "HEAD"],
+    "metrics": ["GET"],
+}
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -134,6 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
+    # A database that does not answer fails the readiness probe in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,6 +191,10 @@ if REDIS_URL:
         "pages": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
                   "KEY_PREFIX": "pages"},
     }
+    # Sessions read from the shared Redis, written through to the database behind it: any
+    # web machine serves any visitor, and a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "shared"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -331,7 +345,24 @@ EMAIL_RETRY_BACKOFF_SECONDS = env.int("EMAIL_RETRY_BACKOFF_SECONDS", default=60)
 EMAIL_RETRY_MAX_DELAY_SECONDS = env.int("EMAIL_RETRY_MAX_DELAY_SECONDS", default=4 * 60 * 60)
 
 # --- Background tasks (django-tasks) ---------------------------------------------------
-TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Embedded: django-tasks-db, tasks are rows of the shop's database (`manage.py db_worker`).
+# With REDIS_URL: django-tasks-rq, tasks are RQ jobs in Redis, run by
+# `manage.py rqworker default --with-scheduler` on any machine (the scheduler starts the
+# deferred retries, `run_after`). TASKS_BACKEND overrides either.
+# The queues the shop's tasks use (`@task(queue_name=...)`; all "default" today).
+TASK_QUEUES = ["default"]
+TASKS = {"default": {
+    "BACKEND": env("TASKS_BACKEND", default="django_tasks_rq.RQBackend" if REDIS_URL
+                   else "django_tasks_db.DatabaseBackend"),
+    "QUEUES": TASK_QUEUES,
+}}
+if REDIS_URL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db") + 1, "django_rq")
+    # Through the "shared" cache's pooled connection (django-redis), not one per enqueue.
+    RQ_QUEUES = {name: {"USE_REDIS_CACHE": "shared", "DEFAULT_TIMEOUT": 600}
+                 for name in TASK_QUEUES}
+    # The job class django-tasks-rq's jobs need, for `rqworker` without --job-class.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # --- Shop ------------------------------------------------------------------------------
 SHOP_CURRENCY = env("SHOP_CURRENCY", default="SAR")
@@ -398,6 +429,19 @@ STRIPE_EVENT_RETRY_MAX_DELAY_SECONDS = env.int("STRIPE_EVENT_RETRY_MAX_DELAY_SEC
 # A staff refund above this amount (in the shop currency's major units) waits until another
 # staff member with `payments.approve_refund` approves it before it is sent to Stripe.
 REFUND_APPROVAL_THRESHOLD = Decimal(env("REFUND_APPROVAL_THRESHOLD", default="1000.00"))
+
+# --- Operations (docs/deployment.md) ----------------------------------------------------
+# The readiness probe (/health/ready/) reports "degraded" (still 200) when the oldest task
+# ready to run, or the oldest e-mail due, has waited longer than this: a worker is missing.
+HEALTH_TASK_QUEUE_MAX_AGE_SECONDS = env.int("HEALTH_TASK_QUEUE_MAX_AGE_SECONDS", default=300)
+HEALTH_EMAIL_MAX_AGE_SECONDS = env.int("HEALTH_EMAIL_MAX_AGE_SECONDS", default=900)
+# /metrics (Prometheus) answers a request carrying "Authorization: Bearer <METRICS_TOKEN>",
+# or one from an address in METRICS_ALLOWED_IPS (addresses or networks, e.g. 10.0.0.0/8).
+# Neither set: nobody.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Probes and scrapes inside the private network speak plain http: no redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 
 # "text" for a person at a terminal (`make run`); "json", production's default: one object a
 # line with the request id (apps/core/logging.py).

@@ -110,8 +110,12 @@ def test_refunds_user_finds_an_order_by_phone_and_refunds_it_in_two_steps(shoppe
     staff = shopper_factory(lang)
     page = staff.page
     log_into_admin(staff, lang)
+    page.wait_for_function("() => window.Chart && Chart.getChart('payment-chart')")
     snap(staff, "admin-dashboard")
     assert page.locator("[data-figure=paid-today] .figure").inner_text().strip() == "1"
+    # The payment figures: one card attempt, paid; Chart.js drew today's bar.
+    assert page.locator("[data-figure=success-rate-7]").inner_text().startswith("100.0%")
+    assert page.evaluate("() => Chart.getChart('payment-chart').data.datasets[0].data.at(-1)") == 1
 
     # The order list, searched by the mobile number as the customer says it.
     page.goto(f"{staff.base_url}/admin/shop_orders/")

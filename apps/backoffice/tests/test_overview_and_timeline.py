@@ -13,15 +13,14 @@ from wagtail.models import ModelLogEntry
 
 from apps.backoffice.selectors import (
     orders_awaiting_retry,
-    orders_with_open_dispute,
     paid_today,
-    payment_success_rate,
     refunds_awaiting_approval,
     shop_overview,
 )
 from apps.backoffice.timeline import order_timeline
 from apps.orders.models import OrderStatus
 from apps.payments import stripe_test_cards as cards
+from apps.payments.metrics import orders_with_open_dispute, payment_success_rate
 from apps.payments.models import Payment, PaymentAttempt, StripeEvent
 from apps.payments.services.intents import start_payment
 from apps.payments.services.refunds import request_refund

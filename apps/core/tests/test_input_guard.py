@@ -61,12 +61,20 @@ def test_the_walk_covers_the_storefront():
     assert len(paths) > 40
 
 
+# Machine endpoints called with GET (settings.MACHINE_ENDPOINTS), outside the storefront.
+PROBES = {"/health/live/", "/health/ready/", "/metrics"}
+
+
 @pytest.mark.parametrize("kind", BAD_VALUES)
 @pytest.mark.parametrize(("url", "admin"), URLS)
 def test_a_bad_query_value_is_refused_never_a_500(client, url, admin, kind):
     if admin and kind == "long":
         pytest.skip("the admin takes long values (rich text)")
     response = client.get(url, {"q": BAD_VALUES[kind], "page": BAD_VALUES[kind]})
+    if url in PROBES:
+        # The probes and Prometheus' scrape read no query string: they answer as ever.
+        assert response.status_code in (200, 401), (url, response.status_code)
+        return
     assert response.status_code == 400, (url, response.status_code)
 
 

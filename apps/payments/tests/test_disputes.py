@@ -5,10 +5,11 @@ import time
 
 import pytest
 
-from apps.backoffice.selectors import orders_with_open_dispute, shop_overview
+from apps.backoffice.selectors import shop_overview
 from apps.emails.models import EmailKind, EmailRecord
 from apps.orders.models import DisputeStatus
 from apps.payments import stripe_test_cards as cards
+from apps.payments.metrics import orders_with_open_dispute
 from apps.payments.services.intents import start_payment
 from apps.payments.tests.factories import event_payload, stripe_id
 
