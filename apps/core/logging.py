@@ -58,6 +58,13 @@ class RequestContext(logging.Filter):
             # Django logs a 4xx or 5xx answer after the middleware is done, with the request.
             record.request_id = request_id.get() or getattr(
                 getattr(record, "request", None), "request_id", None)
+        request = getattr(record, "request", None)
+        if request is not None and record.args and isinstance(record.args, tuple):
+            # Django's "Not Found: <path>": a stale guest link's token is a credential.
+            from apps.core.request_id import loggable_path
+
+            path = loggable_path(request)
+            record.args = tuple(path if arg == request.path else arg for arg in record.args)
         running = _running_tasks.get()
         if running and getattr(record, "task_id", None) is None:
             record.task_id, record.task, _started = running[-1]

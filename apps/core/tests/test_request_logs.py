@@ -121,6 +121,18 @@ def test_neither_the_query_string_nor_a_token_in_the_path_is_logged(client, json
 
 
 @pytest.mark.django_db
+def test_a_stale_guest_links_token_stays_out_of_djangos_not_found_line(client, json_logs):
+    stale = "stale-guest-token-0123456789"
+
+    response = client.get(reverse("orders:guest_detail", kwargs={"token": stale}))
+
+    assert response.status_code == 404
+    [line] = json_logs.of("django.request")
+    assert line["message"].startswith("Not Found: ") and "/<token>/" in line["message"]
+    assert stale not in json_logs.text
+
+
+@pytest.mark.django_db
 def test_djangos_own_line_about_a_refused_request_carries_its_id(client, json_logs):
     # Django logs a 4xx after the middleware is done: the id comes from the request.
     response = client.post("/payments/webhook/stripe/", data=b"{}",
