@@ -100,12 +100,12 @@ def oldest_waiting_task(backend) -> tuple[str, float]:
     """(backend kind, seconds the oldest task ready to run has waited) for the two backends
     the shop runs on: django-tasks-db (rows of the database) and django-tasks-rq (Redis).
     Other backends (the immediate one of tests) keep no queue: 0."""
-    module = type(backend).__module__.split(".")[0]
-    if module == "django_tasks_db":
+    packages = {cls.__module__.split(".")[0] for cls in type(backend).__mro__}
+    if "django_tasks_db" in packages:
         return "database", _database_queue_age()
-    if module == "django_tasks_rq":
+    if "django_tasks_rq" in packages:
         return "rq", _rq_queue_age(backend)
-    return "immediate" if module == "django_tasks" else module, 0.0
+    return "immediate", 0.0
 
 
 def _database_queue_age() -> float:

@@ -168,3 +168,24 @@ def test_a_passing_probe_writes_no_log_line_a_failing_one_does(client, settings,
 
     lines = [r for r in caplog.records if r.name == "shop.requests"]
     assert [(line.path, line.status) for line in lines] == [("/health/ready/", 503)]
+
+
+@pytest.mark.django_db
+def test_with_rq_a_due_task_no_worker_ran_shows_its_age(client, settings):
+    """The scale-out profile (TEST_TASKS=rq): a retry due 10 minutes ago still waits in RQ's
+    scheduled registry because no worker's scheduler moved it."""
+    from django_tasks import task_backends
+
+    from apps.emails.tasks import send_email_task
+
+    backend_packages = {cls.__module__.split(".")[0]
+                        for cls in type(task_backends["default"]).__mro__}
+    if "django_tasks_rq" not in backend_packages:
+        pytest.skip("the RQ profile only (make test-rq)")
+    settings.HEALTH_TASK_QUEUE_MAX_AGE_SECONDS = 300
+    send_email_task.using(run_after=timezone.now() - timedelta(minutes=10)).enqueue(0)
+
+    queue = client.get("/health/ready/").json()["checks"]["task_queue"]
+
+    assert queue["backend"] == "rq" and queue["status"] == "warning"
+    assert 599 < queue["oldest_waiting_seconds"] < 700
