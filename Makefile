@@ -7,8 +7,12 @@ PORT ?= 8000
 SERVER_RELOAD ?= --noreload
 WORKER_RELOAD ?= --no-reload
 HOST ?= 127.0.0.1
+# With REDIS_URL (from the environment, else .env) the tasks are RQ jobs in Redis: `make run`
+# starts RQ's worker, with the scheduler that runs deferred retries, instead of db_worker.
+REDIS_URL ?= $(shell sed -n "s/^REDIS_URL=[\"']*\([^\"' ]*\).*/\1/p" .env 2>/dev/null | tail -n 1)
+TASK_WORKER = $(if $(REDIS_URL),rqworker default --with-scheduler --verbosity 0,db_worker $(WORKER_RELOAD) --interval 2)
 
-.PHONY: install run dev test lint messages clean
+.PHONY: install run run-redis dev test test-rq lint messages clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +33,15 @@ run: install
 	@$(PY) manage.py createcachetable --verbosity 0
 	@$(PY) manage.py seed_demo
 	@echo "Shop: http://$(HOST):$(PORT)/ar/   Admin: http://$(HOST):$(PORT)/admin/"
-	@$(PY) manage.py db_worker $(WORKER_RELOAD) --interval 2 & worker=$$!; \
+	@$(PY) manage.py $(TASK_WORKER) & worker=$$!; \
 	$(PY) manage.py release_expired_orders --every 60 & expiry=$$!; \
 	$(PY) manage.py send_pending_emails --every 60 & mail=$$!; \
 	trap 'kill $$worker $$expiry $$mail 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(SERVER_RELOAD) $(HOST):$(PORT)
+
+# `make run` in the scale-out profile: caches, sessions and tasks in a local Redis.
+run-redis:
+	@$(MAKE) --no-print-directory run REDIS_URL=$(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 
 # `make run` with the code reloaded on every change (Django's reloader polls every file each
 # second: about 8 % CPU per process while idle, so `make run` leaves it off).
@@ -44,6 +52,15 @@ dev:
 test: install
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The scale-out profile's tests (CI's third pass): tasks through RQ and Redis, on PostgreSQL.
+# TEST_REDIS_URL's database is emptied before each test: never the shop's own REDIS_URL.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/5
+RQ_TEST_PATHS ?= apps/payments apps/emails apps/backoffice/tests/test_refunds.py \
+	apps/operations tests/e2e/test_rq_worker.py
+test-rq: install
+	@test -n "$(DATABASE_URL)" || (echo "make test-rq needs DATABASE_URL=postgres://..." >&2; exit 1)
+	TEST_TASKS=rq REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(RQ_TEST_PATHS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -60,6 +60,19 @@ def _forget_process_cache():
         caches["default"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis():
+    """The RQ test profile (TEST_TASKS=rq, config/settings/test.py) keeps caches, sessions
+    and RQ's jobs in REDIS_URL's database, which the tests own: emptied before each test, as
+    the database is rolled back after it."""
+    from django.conf import settings
+
+    if getattr(settings, "TEST_TASKS", "") == "rq":
+        from django_redis import get_redis_connection
+
+        get_redis_connection("shared").flushdb()
+
+
 @pytest.fixture(scope="module")
 def _module_catalog(django_db_setup, django_db_blocker):
     """The demo catalog, built once per test module (publishing pages is slow) and removed

@@ -3,6 +3,7 @@ inside a transaction, and the log lines that tie a task to the request that queu
 
 import logging
 
+from django.conf import settings
 from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.signals import task_enqueued, task_finished, task_started
@@ -20,8 +21,16 @@ def stores_tasks_in_database(backend: BaseTaskBackend) -> bool:
 
 
 def runs_tasks_now(backend: BaseTaskBackend) -> bool:
-    """The immediate backend (tests) runs a task inside `enqueue`."""
-    return isinstance(backend, ImmediateBackend)
+    """The immediate backend (tests) runs a task inside `enqueue`; so does django-tasks-rq
+    when every queue it uses is synchronous (RQ_QUEUES "ASYNC": False, the RQ test profile).
+    Any other backend's worker may start a task before the enqueueing transaction commits
+    (RQ: a job in Redis): enqueue it with `transaction.on_commit`."""
+    if isinstance(backend, ImmediateBackend):
+        return True
+    if any(cls.__module__.split(".")[0] == "django_tasks_rq" for cls in type(backend).__mro__):
+        queues = getattr(settings, "RQ_QUEUES", {})
+        return all(queues.get(name, {}).get("ASYNC", True) is False for name in backend.queues)
+    return False
 
 
 # --- task log lines ------------------------------------------------------------------------

@@ -268,7 +268,7 @@ def _failed_attempt(record_id: int, *, provider: str, error: str) -> str:
                          record_id, record.kind, record.order_id, record.attempts, error)
         else:
             record.status = EmailStatus.RETRYING
-            record.next_attempt_at = timezone.now() + backoff(record.attempts)
+            record.next_attempt_at = _whole_second(timezone.now() + backoff(record.attempts))
             logger.warning("E-mail %s attempt %s failed, retrying at %s: %s", record_id,
                            record.attempts, record.next_attempt_at, error)
         record.save()
@@ -276,6 +276,14 @@ def _failed_attempt(record_id: int, *, provider: str, error: str) -> str:
             run_after = record.next_attempt_at
             transaction.on_commit(lambda: _enqueue(record_id, run_after=run_after))
     return record.status
+
+
+def _whole_second(moment: datetime) -> datetime:
+    """`moment` rounded up to a whole second. RQ's scheduler keeps a deferred task's time in
+    whole seconds, rounded down, and a retry that starts before its time sends nothing (its
+    record waits for `send_pending_emails`): a whole second is the same for both."""
+    return moment if not moment.microsecond else (
+        moment.replace(microsecond=0) + timedelta(seconds=1))
 
 
 def send_pending_emails(

@@ -346,14 +346,14 @@ EMAIL_RETRY_MAX_DELAY_SECONDS = env.int("EMAIL_RETRY_MAX_DELAY_SECONDS", default
 
 # --- Background tasks (django-tasks) ---------------------------------------------------
 # Embedded: django-tasks-db, tasks are rows of the shop's database (`manage.py db_worker`).
-# With REDIS_URL: django-tasks-rq, tasks are RQ jobs in Redis, run by
-# `manage.py rqworker default --with-scheduler` on any machine (the scheduler starts the
-# deferred retries, `run_after`). TASKS_BACKEND overrides either.
-# The queues the shop's tasks use (`@task(queue_name=...)`; all "default" today).
+# With REDIS_URL: django-tasks-rq, tasks are RQ jobs in Redis, enqueued when the transaction
+# commits (apps/core/task_backends.py), run by `manage.py rqworker default --with-scheduler`
+# on any machine (the scheduler starts deferred retries, `run_after`). TASKS_BACKEND
+# overrides either. TASK_QUEUES: the queues the tasks use (`@task(queue_name=...)`).
 TASK_QUEUES = ["default"]
 TASKS = {"default": {
-    "BACKEND": env("TASKS_BACKEND", default="django_tasks_rq.RQBackend" if REDIS_URL
-                   else "django_tasks_db.DatabaseBackend"),
+    "BACKEND": env("TASKS_BACKEND", default="apps.core.task_backends.OnCommitRQBackend"
+                   if REDIS_URL else "django_tasks_db.DatabaseBackend"),
     "QUEUES": TASK_QUEUES,
 }}
 if REDIS_URL:
