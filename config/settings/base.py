@@ -184,12 +184,16 @@ WAGTAILADMIN_USER_LOGIN_FORM = "apps.backoffice.forms.LoginForm"
 # (Wagtail's site lookups). With REDIS_URL both are Redis (django-redis).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # An unreachable Redis fails a request (and the readiness probe) in seconds, not minutes.
+    _redis_options = {"SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=2.0),
+                      "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=2.0)}
     CACHES = {
-        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL},
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
+                    "OPTIONS": _redis_options},
         "shared": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
-                   "KEY_PREFIX": "shared"},
+                   "KEY_PREFIX": "shared", "OPTIONS": _redis_options},
         "pages": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
-                  "KEY_PREFIX": "pages"},
+                  "KEY_PREFIX": "pages", "OPTIONS": _redis_options},
     }
     # Sessions read from the shared Redis, written through to the database behind it: any
     # web machine serves any visitor, and a Redis restart signs nobody out.
