@@ -190,7 +190,9 @@ def test_a_request_its_stripe_call_and_the_tasks_it_ran_share_the_request_id(cli
     assert finished["task_status"] == "SUCCESSFUL"
 
 
-@pytest.mark.django_db
+# The worker commits its own transactions (and closes a connection left in one): as in
+# production, outside a test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_run_by_a_worker_carries_the_task_id_its_queued_line_names(
         order, post_event, settings, json_logs):
     from apps.payments.services.intents import start_payment
