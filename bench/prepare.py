@@ -126,7 +126,7 @@ def add_demo_products(category: CategoryPage, missing: int) -> list[str]:
             sku = f"GE-BENCH-{index + 1:03d}"
             product = Product.objects.filter(sku=sku).first() or Product.objects.create(
                 sku=sku, price=Decimal(price), stock=100,
-                image=make_image(sku, (92, 52, 32), index),
+                image=make_image(sku, (92, 52, 32)),
             )
             page = seed.child(category, ProductPage, sku.lower(), title=name_ar, product=product,
                               summary=name_ar, description=f"<p>{name_ar}</p>")

@@ -1,7 +1,7 @@
 """The shop under load, in production settings: `make bench` (see docs/performance.md).
 
     .venv/bin/python bench/run.py [--duration 8s] [--connections 16] [--threads 2]
-                                  [--workers 2] [--events 6000]
+                                  [--workers 2] [--events 12000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/run.py
 
 1. A throwaway deployment under var/bench/: production settings (bench/settings.py), its own
@@ -67,7 +67,7 @@ def parse_args() -> argparse.Namespace:
                         default=int(env("BENCH_CONNECTIONS", "16")))
     parser.add_argument("--workers", type=int, default=int(env("BENCH_WORKERS", "2")),
                         help="gunicorn sync workers per server")
-    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "6000")),
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", "12000")),
                         help="fresh webhook events prepared (each sent once)")
     parser.add_argument("--warmup", type=int, default=int(env("BENCH_WARMUP", "20")),
                         help="requests to each target before it is measured")
