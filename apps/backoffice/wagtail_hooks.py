@@ -23,6 +23,7 @@ from apps.backoffice.views.emails import EmailRecordViewSet
 from apps.backoffice.views.orders import OrderViewSet
 from apps.backoffice.views.payments import PaymentViewSet, RefundViewSet, StripeEventViewSet
 from apps.payments.audit import PAYMENT_HELD
+from apps.payments.messages import failure_message
 from apps.payments.metrics import WINDOWS, payment_metrics
 
 register_snippet(ProductViewSet)
@@ -102,6 +103,12 @@ class PaymentFiguresPanel(Component):
         week, month = (payment_metrics(days=days) for days in WINDOWS)
         return {
             "windows": [week, month],
+            # Each decline code with what the shopper was told (a tooltip for staff).
+            "reason_columns": [
+                (figures, [(code, count, failure_message(code, code))
+                           for code, count in figures.failure_reasons])
+                for figures in (week, month)
+            ],
             "chart": payment_chart(month),
             "chart_js": static("vendor/chartjs/chart.umd.min.js"),
             "chart_setup_js": static("js/admin-payment-chart.js"),

@@ -84,3 +84,14 @@ def test_without_payments_the_figures_say_so(client, support_user):
     assert shown["time-to-paid-30"] == "—"
     assert shown["refunds-7"] == "SAR 0.00 0 refunds"
     assert shown["webhook-lag-7"] == "—"
+
+
+def test_each_decline_code_says_what_the_shopper_was_told(client, support_user, scripted):
+    client.force_login(support_user)
+    soup = BeautifulSoup(client.get("/admin/").content.decode(), "html.parser")
+
+    cell = soup.find(attrs={"data-figure": "failure-reasons-7"})
+    told = {span.code.get_text(): span["title"] for span in cell.select(".shop-reason")}
+
+    assert set(told) == {"generic_decline", "insufficient_funds"}
+    assert "insufficient funds" in told["insufficient_funds"].lower()
