@@ -11,16 +11,13 @@ from django.contrib.messages import get_messages
 
 from apps.backoffice.tests.fixtures import make_staff
 from apps.orders.models import OrderStatus
-from apps.payments import stripe_test_cards as cards
 from apps.payments.models import Refund, RefundStatus
-from apps.payments.services.intents import start_payment
 
 
 @pytest.fixture
-def paid_order(order, card_holder):
-    """The 125.00 SAR order, paid by card."""
-    payment = start_payment(order=order)
-    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
+def paid_order(paid):
+    """The 125.00 SAR order, paid by card (the shared `paid` fixture's order)."""
+    order = paid.order
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     return order

@@ -69,16 +69,6 @@ def other_manager(db):
     return staff("Managers", "manager2@gulf-emperor.example")
 
 
-@pytest.fixture
-def paid(order, card_holder):
-    """The 125.00 SAR order, paid by card; its payment."""
-    payment = start_payment(order=order)
-    card_holder.confirm(payment.stripe_payment_intent_id, cards.SUCCEEDS)
-    payment.refresh_from_db()
-    assert payment.status == PaymentStatus.SUCCEEDED
-    return payment
-
-
 def refund_calls(stripe_log, *, replayed: bool | None = None):
     calls = stripe_log.requests.filter(method="POST", path="/v1/refunds")
     if replayed is not None:
